@@ -1,0 +1,1 @@
+"""agentctl: one PPO engine, environments from plugins."""
