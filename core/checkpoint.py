@@ -1,0 +1,74 @@
+"""Atomic checkpoints: written to a temp file in the same folder, fsynced, then renamed.
+
+A crash (even ``kill -9``) leaves either the previous checkpoint or the new one, never a
+half-written file. Checkpoints are named ``step_<global_step>.pt`` under ``checkpoints/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from agentctl.errors import UserError
+
+_NAME = re.compile(r"^step_(\d+)\.pt$")
+
+
+def save(state: dict[str, Any], directory: Path, step: int, keep: int = 0) -> Path:
+    """Write ``state`` as ``directory/step_<step>.pt`` atomically; prune to ``keep`` latest."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"step_{step:012d}.pt"
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pt")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save(state, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if keep > 0:
+        for old in list_checkpoints(directory)[:-keep]:
+            old.unlink(missing_ok=True)
+    return path
+
+
+def list_checkpoints(directory: Path) -> list[Path]:
+    """Checkpoints in a folder, oldest first (by step)."""
+    if not directory.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in directory.iterdir() if (m := _NAME.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def find(path: str | Path) -> Path:
+    """A checkpoint file, or a run dir / checkpoints dir (its latest checkpoint)."""
+    path = Path(path)
+    if path.is_file():
+        return path
+    if not path.exists():
+        raise UserError(f"checkpoint not found: {path}")
+    for folder in (path / "checkpoints", path):
+        found = list_checkpoints(folder)
+        if found:
+            return found[-1]
+    raise UserError(f"no checkpoint in {path} (expected checkpoints/step_*.pt)")
+
+
+def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a checkpoint (it holds pickled env state: only load checkpoints you trust)."""
+    path = find(path)
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=False)
+    except Exception as exc:
+        raise UserError(f"cannot read checkpoint {path}: {exc}") from exc
+    if not isinstance(state, dict) or state.get("format") != 1:
+        raise UserError(f"{path} is not an agentctl checkpoint")
+    state["path"] = str(path)
+    return state

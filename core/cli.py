@@ -1,0 +1,191 @@
+"""The ``agentctl`` command line.
+
+Import-light on purpose: ``--help``, ``envs`` and ``plugins`` load plugin modules (which
+must stay light) but never torch or env code; commands import heavy modules inside.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from agentctl import __version__
+from agentctl.errors import UserError
+from agentctl.host import get_host
+
+
+class _Group(click.Group):
+    """Turns UserError (and plugin errors) into one line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("aborted; the last checkpoint is intact", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="agentctl")
+@click.option("--debug", is_flag=True, help="Show full tracebacks.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """agentctl: train RL agents with one PPO engine on any env a plugin provides."""
+    ctx.obj = {"debug": debug}
+
+
+def _emit_json(data: dict[str, Any]) -> None:
+    click.echo(json.dumps(data))
+
+
+# -- listing ----------------------------------------------------------------------------
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON array for machines.")
+def envs(as_json: bool) -> None:
+    """List environments: name, kind, owning plugin, description."""
+    specs = get_host().registry.all("env")
+    rows = [{"name": s.name, "qualified_name": s.qualified_name, "kind": s.kind, "plugin": s.plugin,
+             "description": s.description} for s in specs]
+    if as_json:
+        _emit_json(rows)  # type: ignore[arg-type]
+        return
+    if not rows:
+        click.echo("no environments registered (see `agentctl plugins`)")
+        return
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        click.echo(f"{r['name']:<{width}}  {r['kind']:<8}  {r['plugin']:<12}  {r['description']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON array for machines.")
+def plugins(as_json: bool) -> None:
+    """List plugins with their version, status and what they register."""
+    host = get_host()
+    rows = [{"name": p.name, "distribution": p.distribution, "version": p.version, "status": p.status,
+             "error": p.error, "registered": [f"{c}:{q.split('/', 1)[1]}" for c, q in p.registered]}
+            for p in host.plugins]
+    if as_json:
+        _emit_json(rows)  # type: ignore[arg-type]
+        return
+    if not rows:
+        click.echo("no plugins installed")
+    for r in rows:
+        head = f"{r['name']}  ({r['distribution']} {r['version']})  {r['status']}"
+        click.echo(head)
+        if r["error"]:
+            click.echo(f"    reason: {r['error']}")
+        if r["registered"]:
+            click.echo(f"    registers: {', '.join(r['registered'])}")
+
+
+@cli.command("config")
+def config_cmd() -> None:
+    """List every PPO config key with its default and meaning."""
+    import dataclasses
+
+    from agentctl.config import PPOConfig
+
+    defaults = PPOConfig()
+    for f in dataclasses.fields(PPOConfig):
+        click.echo(f"{f.name} = {getattr(defaults, f.name)!r}\n    {f.metadata.get('help', '')}")
+
+
+# -- training ---------------------------------------------------------------------------
+@cli.command()
+@click.option("--env", "env_name", help="Env name (see `agentctl envs`).")
+@click.option("--steps", type=int, help="Total env steps (the run's budget and annealing horizon).")
+@click.option("--seed", type=int, help="Random seed.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Where to train.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config file.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a config key (repeatable).")
+@click.option("--run-dir", type=click.Path(file_okay=False), help="Run directory (default runs/<env>/<time>).")
+@click.option("--resume", type=click.Path(exists=True), help="Checkpoint file or run dir to continue from.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
+def train(env_name: str | None, steps: int | None, seed: int | None, device: str | None,
+          config_path: str | None, sets: tuple[str, ...], run_dir: str | None, resume: str | None,
+          as_json: bool) -> None:
+    """Train an agent with PPO."""
+    from agentctl.config import load_toml, parse_set
+    from agentctl.run import TrainRequest
+    from agentctl.run import train as run_train
+
+    overrides = parse_set(sets)
+    for key, value in (("total_timesteps", steps), ("seed", seed), ("device", device)):
+        if value is not None:
+            overrides[key] = value
+    req = TrainRequest(env=env_name, overrides=overrides,
+                       config_file=load_toml(config_path) if config_path else None,
+                       run_dir=run_dir, resume=resume, quiet=as_json)
+    summary = run_train(req, get_host().registry)
+    if summary["interrupted"]:
+        click.echo(f"interrupted at step {summary['steps']:,}; checkpoint saved: {summary['checkpoint']}\n"
+                   f"resume with: agentctl train --resume {summary['run_dir']}", err=True)
+    if as_json:
+        _emit_json(summary)
+    else:
+        click.echo(f"trained {summary['steps']:,} steps in {summary['wall_s']:.1f}s "
+                   f"({summary['steps_per_s']:,.0f} steps/s); mean return first 10% "
+                   f"{_fmt(summary['first_mean_return'])}, last 10% {_fmt(summary['last_mean_return'])}\n"
+                   f"run dir: {summary['run_dir']}")
+    if summary["interrupted"]:
+        sys.exit(130)
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+@cli.command("eval")
+@click.option("--checkpoint", "path", required=True, type=click.Path(exists=True),
+              help="Checkpoint file or run dir (its latest checkpoint).")
+@click.option("--episodes", type=int, default=10, show_default=True)
+@click.option("--stochastic", is_flag=True, help="Sample actions instead of taking the most likely one.")
+@click.option("--seed", type=int, help="Env seed (default: the run's seed + 10000).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
+def eval_cmd(path: str, episodes: int, stochastic: bool, seed: int | None, device: str, as_json: bool) -> None:
+    """Evaluate a checkpoint: mean return +- std over N episodes."""
+    from agentctl.evaluate import evaluate
+
+    result = evaluate(path, get_host().registry, episodes=episodes, deterministic=not stochastic,
+                      seed=seed, device=device)
+    if as_json:
+        _emit_json(result)
+    else:
+        click.echo(f"{result['env']}: mean return {result['mean_return']:.2f} +- {result['std_return']:.2f} "
+                   f"over {result['episodes']} episodes")
+
+
+@cli.command()
+@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--output", default="curves.png", show_default=True, help="PNG file to write.")
+@click.option("--metric", default="mean_return", show_default=True, help="metrics.jsonl key to plot.")
+def plot(runs: tuple[str, ...], output: str, metric: str) -> None:
+    """Plot learning curves from runs' metrics.jsonl as a PNG."""
+    from agentctl.plot import plot_runs
+
+    click.echo(f"wrote {plot_runs(list(runs), output, metric)}")
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv[1:]
+    try:
+        get_host().add_commands(cli)
+    except Exception as exc:  # the CLI must come up even when plugins misbehave
+        if debug:
+            raise
+        click.echo(f"agentctl: plugin commands unavailable: {exc}", err=True)
+    cli(prog_name="agentctl")
+
+
+if __name__ == "__main__":
+    main()

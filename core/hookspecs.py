@@ -1,0 +1,72 @@
+"""The hook API plugins implement.
+
+Registration hooks receive a ``register`` callback and return nothing, so the host knows
+which plugin registered each item and can undo a plugin's partial registrations when it
+fails. Hooks only ever gain arguments (pluggy lets an implementation accept fewer), so a
+plugin written for an older API keeps working. A plugin may declare the API version it
+targets with a module attribute ``AGENTCTL_API = 1``; a newer major version than the host
+knows is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pluggy
+
+HOOK_API_VERSION = 1
+PROJECT = "agentctl"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_envs(register: Callable[..., None]) -> None:
+    """Register environments.
+
+    ``register(name, entry_point, *, kind, description="", default_config=None,
+    policy=None, env_kwargs=None)``
+
+    - ``entry_point``: ``"pkg.module:function"`` (imported only when the env is made, so
+      listing envs stays fast) or a callable.
+    - ``kind``: ``"single"`` (the entry point is ``make(num_envs, seed, **env_kwargs)``
+      returning a Gymnasium ``VectorEnv``), ``"multi"`` (PettingZoo, zero-sum games) or
+      ``"sequence"`` (text/code generation).
+    - ``default_config``: PPO config overrides that suit this env (e.g. a short default
+      ``total_timesteps``); users override them with ``--config``/``--set``.
+    - ``policy``: name of the default policy builder (``"mlp"`` when omitted).
+    """
+
+
+@hookspec
+def register_policies(register: Callable[..., None]) -> None:
+    """Register policy network builders.
+
+    ``register(name, builder, *, description="")``: ``builder(observation_space,
+    action_space, **policy_kwargs)`` returns an ``agentctl.nn.policy.ActorCritic``
+    (``forward(obs) -> (logits, value)``); ``builder`` may be a ``"pkg.mod:fn"`` string.
+    """
+
+
+@hookspec
+def register_opponents(register: Callable[..., None]) -> None:
+    """Register opponents for multi-agent envs.
+
+    ``register(name, factory, *, env, description="")``: ``factory(**kwargs)`` returns an
+    object with ``act(observation, action_mask) -> action``.
+    """
+
+
+@hookspec
+def register_rewards(register: Callable[..., None]) -> None:
+    """Register reward functions for sequence envs: ``register(name, fn, *, description="")``."""
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add click commands to the ``agentctl`` group: ``cli.add_command(my_command)``.
+
+    Called when the CLI is built, so keep the plugin module import-light (import heavy
+    libraries inside the command function).
+    """

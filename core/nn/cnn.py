@@ -1,0 +1,40 @@
+"""A small convolutional actor-critic for channel-first image or board observations."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from agentctl.nn.distributions import ActionDist
+from agentctl.nn.policy import ActorCritic, layer_init
+
+
+class CNNPolicy(ActorCritic):
+    """3x3 same-padding convs (board sized inputs keep their size), then shared dense heads."""
+
+    def __init__(self, obs_shape: Sequence[int], dist: ActionDist, channels: Sequence[int] = (32, 64),
+                 hidden: int = 256) -> None:
+        super().__init__()
+        if len(obs_shape) != 3:
+            raise ValueError(f"cnn policy needs (C, H, W) observations, got shape {tuple(obs_shape)}")
+        c, h, w = obs_shape
+        layers: list[nn.Module] = []
+        for out in channels:
+            layers += [layer_init(nn.Conv2d(c, out, 3, padding=1)), nn.ReLU()]
+            c = out
+        self.dist = dist
+        self.body = nn.Sequential(*layers, nn.Flatten(),
+                                  layer_init(nn.Linear(c * h * w, hidden)), nn.ReLU())
+        self.actor = layer_init(nn.Linear(hidden, dist.num_logits), gain=0.01)
+        self.critic = layer_init(nn.Linear(hidden, 1), gain=1.0)
+
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        z = self.body(obs)
+        return self.actor(z), self.critic(z).squeeze(-1)
+
+
+def build_cnn(observation_space, action_space, channels: Sequence[int] = (32, 64),
+              hidden: int = 256) -> CNNPolicy:
+    return CNNPolicy(observation_space.shape, ActionDist.from_space(action_space), list(channels), hidden)

@@ -1,0 +1,50 @@
+"""Separate actor and critic MLPs (the standard PPO network for vector observations)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from agentctl.nn.distributions import ActionDist
+from agentctl.nn.policy import ActorCritic, layer_init
+
+ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
+
+
+def _trunk(in_dim: int, hidden: Sequence[int], act: type[nn.Module]) -> list[nn.Module]:
+    layers: list[nn.Module] = []
+    for width in hidden:
+        layers += [layer_init(nn.Linear(in_dim, width)), act()]
+        in_dim = width
+    return layers
+
+
+class MLPPolicy(ActorCritic):
+    def __init__(self, obs_dim: int, dist: ActionDist, hidden_sizes: Sequence[int] = (64, 64),
+                 activation: str = "tanh") -> None:
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        act = ACTIVATIONS[activation]
+        last = hidden_sizes[-1] if hidden_sizes else obs_dim
+        self.dist = dist
+        self.actor = nn.Sequential(*_trunk(obs_dim, hidden_sizes, act),
+                                   layer_init(nn.Linear(last, dist.num_logits), gain=0.01))
+        self.critic = nn.Sequential(*_trunk(obs_dim, hidden_sizes, act),
+                                    layer_init(nn.Linear(last, 1), gain=1.0))
+
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        obs = obs.flatten(1)
+        return self.actor(obs), self.critic(obs).squeeze(-1)
+
+
+def build_mlp(observation_space, action_space, hidden_sizes: Sequence[int] = (64, 64),
+              activation: str = "tanh") -> MLPPolicy:
+    """Any Box observation (flattened); Discrete or MultiDiscrete actions."""
+    obs_dim = int(np.prod(observation_space.shape))
+    return MLPPolicy(obs_dim, ActionDist.from_space(action_space), list(hidden_sizes), activation)
+
+

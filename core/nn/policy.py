@@ -1,0 +1,52 @@
+"""The actor-critic interface every policy builder returns.
+
+A policy only maps observations to ``(logits, value)``; sampling, log-probs and masked
+entropy live once in :class:`agentctl.nn.distributions.ActionDist`, so a new network never
+re-implements them (and never builds slow ``torch.distributions`` objects).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from agentctl.nn.distributions import ActionDist
+
+
+class ActorCritic(nn.Module):
+    """Subclasses set ``self.dist`` and implement ``forward(obs) -> (logits, value)``."""
+
+    dist: ActionDist
+
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # pragma: no cover
+        raise NotImplementedError
+
+    def get_value(self, obs: torch.Tensor) -> torch.Tensor:
+        return self(obs)[1]
+
+    def get_action_and_value(
+        self,
+        obs: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        action: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+        deterministic: bool = False,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(action, log_prob, entropy, value); samples an action unless one is given."""
+        logits, value = self(obs)
+        if action is None:
+            if deterministic:
+                action = self.dist.mode(logits, mask)
+            else:
+                action = self.dist.sample(logits, mask, generator)
+        log_prob, entropy = self.dist.evaluate(logits, action, mask)
+        return action, log_prob, entropy, value
+
+
+def layer_init(layer: nn.Module, gain: float = math.sqrt(2), bias: float = 0.0) -> nn.Module:
+    """Orthogonal weights, constant bias: the init PPO implementations are tuned with."""
+    nn.init.orthogonal_(layer.weight, gain)
+    nn.init.constant_(layer.bias, bias)
+    return layer

@@ -1,0 +1,168 @@
+"""Collecting experience from a Gymnasium vector env (Gymnasium 1.x autoreset semantics).
+
+Gymnasium's default ``NEXT_STEP`` autoreset: the step that ends an episode returns the
+episode's final observation with ``terminated``/``truncated`` set; the *next* ``step`` call
+ignores its action and returns the reset observation with reward 0. We keep that reset step
+in the [T, N] buffer (it holds the final observation, whose value bootstraps a truncated
+episode) but mark it invalid: it is never trained on and adds nothing to episode returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from agentctl.errors import UserError
+from agentctl.nn.policy import ActorCritic
+
+
+def split_obs(obs: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """(observation, action_mask) from a plain array or a PettingZoo-style masked dict."""
+    if isinstance(obs, dict):
+        if "observation" not in obs or "action_mask" not in obs:
+            raise UserError(f"dict observations need 'observation' and 'action_mask' keys, got {sorted(obs)}")
+        return obs["observation"], obs["action_mask"]
+    return obs, None
+
+
+def inner_space(space: Any) -> Any:
+    """The observation space a policy sees (the 'observation' part of a masked Dict)."""
+    spaces = getattr(space, "spaces", None)
+    if isinstance(spaces, dict) and "observation" in spaces:
+        return spaces["observation"]
+    return space
+
+
+def check_autoreset(envs: Any) -> None:
+    mode = getattr(envs, "metadata", {}).get("autoreset_mode")
+    if mode is not None and getattr(mode, "name", str(mode)) not in ("NEXT_STEP", "AutoresetMode.NEXT_STEP"):
+        raise UserError(f"vector env uses autoreset mode {mode}; agentctl expects NEXT_STEP (the default)")
+
+
+@dataclass
+class Rollout:
+    """One rollout, shape [T, N] (obs [T, N, ...]); ``next_values`` is V(s'_t)."""
+
+    obs: torch.Tensor
+    masks: torch.Tensor | None
+    actions: torch.Tensor
+    logprobs: torch.Tensor
+    values: torch.Tensor
+    next_values: torch.Tensor
+    rewards: torch.Tensor
+    terminated: torch.Tensor
+    dones: torch.Tensor
+    valid: torch.Tensor
+    env_steps: int  # transitions that count as experience (valid ones)
+
+
+class Collector:
+    """Steps ``num_envs`` envs for ``num_steps`` per rollout with the current policy."""
+
+    def __init__(self, envs: Any, num_steps: int, device: torch.device, seed: int) -> None:
+        check_autoreset(envs)
+        self.envs = envs
+        self.num_envs = envs.num_envs
+        self.num_steps = num_steps
+        self.device = device
+        obs, _ = envs.reset(seed=seed)
+        self._set_next(obs)
+        self.prev_done = np.zeros(self.num_envs, dtype=bool)
+        self.ep_return = np.zeros(self.num_envs, dtype=np.float64)
+        self.ep_length = np.zeros(self.num_envs, dtype=np.int64)
+        self._buf: dict[str, torch.Tensor] | None = None
+
+    def _set_next(self, obs: Any) -> None:
+        arr, mask = split_obs(obs)
+        self.next_obs = torch.as_tensor(np.asarray(arr), dtype=torch.float32, device=self.device)
+        self.next_mask = None if mask is None else torch.as_tensor(np.asarray(mask), device=self.device).bool()
+
+    def _alloc(self) -> dict[str, torch.Tensor]:
+        T, N, dev = self.num_steps, self.num_envs, self.device
+        buf = {
+            "obs": torch.zeros((T, N, *self.next_obs.shape[1:]), device=dev),
+            "actions": None,
+            "logprobs": torch.zeros((T, N), device=dev),
+            "values": torch.zeros((T + 1, N), device=dev),
+        }
+        if self.next_mask is not None:
+            buf["masks"] = torch.zeros((T, N, *self.next_mask.shape[1:]), dtype=torch.bool, device=dev)
+        return buf
+
+    @torch.inference_mode()
+    def collect(self, policy: ActorCritic, generator: torch.Generator | None) -> tuple[Rollout, list[tuple[float, int]]]:
+        """Run one rollout; returns it and the (return, length) of episodes that finished."""
+        if self._buf is None:
+            self._buf = self._alloc()
+        buf, T, N = self._buf, self.num_steps, self.num_envs
+        rewards = np.zeros((T, N), dtype=np.float32)
+        terminated = np.zeros((T, N), dtype=bool)
+        truncated = np.zeros((T, N), dtype=bool)
+        valid = np.zeros((T, N), dtype=bool)
+        actions = []
+        finished: list[tuple[float, int]] = []
+        dist = policy.dist
+        for t in range(T):
+            obs, mask = self.next_obs, self.next_mask
+            buf["obs"][t] = obs
+            if mask is not None:
+                buf["masks"][t] = mask
+            logits, value = policy(obs)
+            action, logprob = dist.sample_with_log_prob(logits, mask, generator)
+            buf["values"][t] = value
+            buf["logprobs"][t] = logprob
+            actions.append(action)
+            next_obs, reward, term, trunc, _ = self.envs.step(action.cpu().numpy())
+            ok = ~self.prev_done
+            valid[t] = ok
+            rewards[t] = reward
+            terminated[t] = term
+            truncated[t] = trunc
+            done = np.logical_or(term, trunc)
+            self.ep_return += np.where(ok, reward, 0.0)
+            self.ep_length += ok
+            ended = done & ok
+            if ended.any():
+                for i in np.flatnonzero(ended):
+                    finished.append((float(self.ep_return[i]), int(self.ep_length[i])))
+                self.ep_return[ended] = 0.0
+                self.ep_length[ended] = 0
+            self.prev_done = done
+            self._set_next(next_obs)
+        buf["values"][T] = policy(self.next_obs)[1]
+        dev = self.device
+        dones = np.logical_or(terminated, truncated)
+        rollout = Rollout(
+            obs=buf["obs"],
+            masks=buf.get("masks"),
+            actions=torch.stack(actions),
+            logprobs=buf["logprobs"],
+            values=buf["values"][:T],
+            next_values=buf["values"][1:],
+            rewards=torch.from_numpy(rewards).to(dev),
+            terminated=torch.from_numpy(terminated).to(dev, torch.float32),
+            dones=torch.from_numpy(dones).to(dev, torch.float32),
+            valid=torch.from_numpy(valid).to(dev),
+            env_steps=int(valid.sum()),
+        )
+        return rollout, finished
+
+    # -- exact resume ---------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "next_obs": self.next_obs.cpu(),
+            "next_mask": None if self.next_mask is None else self.next_mask.cpu(),
+            "prev_done": self.prev_done.copy(),
+            "ep_return": self.ep_return.copy(),
+            "ep_length": self.ep_length.copy(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.next_obs = state["next_obs"].to(self.device)
+        self.next_mask = None if state["next_mask"] is None else state["next_mask"].to(self.device)
+        self.prev_done = state["prev_done"].copy()
+        self.ep_return = state["ep_return"].copy()
+        self.ep_length = state["ep_length"].copy()

@@ -1,0 +1,194 @@
+"""The PPO update and the training loop state (everything a checkpoint must restore).
+
+The trainer knows nothing about run directories, progress bars or signals (see
+``agentctl.run``); it owns the policy, optimizer, RNGs, counters and the collector.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+
+from agentctl.config import PPOConfig
+from agentctl.errors import TrainingDiverged
+from agentctl.nn.policy import ActorCritic
+from agentctl.ppo.advantages import gae
+from agentctl.ppo.loss import ppo_loss
+from agentctl.ppo.rollout import Collector, Rollout
+
+
+def make_optimizer(policy: torch.nn.Module, cfg: PPOConfig, device: torch.device) -> torch.optim.Adam:
+    """Adam; the fused kernel where available (it saves the per-parameter Python loop)."""
+    try:
+        return torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_eps, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_eps, foreach=True)
+
+
+def _flatten_valid(r: Rollout, advantages: torch.Tensor, returns: torch.Tensor) -> dict[str, torch.Tensor]:
+    """[T, N] -> [B] keeping only valid transitions (reset steps are dropped)."""
+    idx = r.valid.reshape(-1).nonzero().squeeze(-1)
+    flat = {
+        "obs": r.obs.reshape(-1, *r.obs.shape[2:]),
+        "actions": r.actions.reshape(-1, *r.actions.shape[2:]),
+        "logprobs": r.logprobs.reshape(-1),
+        "values": r.values.reshape(-1),
+        "advantages": advantages.reshape(-1),
+        "returns": returns.reshape(-1),
+    }
+    if r.masks is not None:
+        flat["masks"] = r.masks.reshape(-1, *r.masks.shape[2:])
+    if len(idx) == r.valid.numel():
+        return flat
+    return {k: v[idx] for k, v in flat.items()}
+
+
+class Trainer:
+    """PPO on a single-agent vector env; ``step()`` runs one rollout + one update."""
+
+    def __init__(self, cfg: PPOConfig, envs: Any, policy: ActorCritic, device: torch.device) -> None:
+        self.cfg = cfg
+        self.device = device
+        self.policy = policy.to(device)
+        self.optimizer = make_optimizer(self.policy, cfg, device)
+        self.generator = torch.Generator(device=device)
+        self.generator.manual_seed(cfg.seed)
+        self.np_rng = np.random.default_rng(cfg.seed)
+        self.collector = Collector(envs, cfg.num_steps, device, cfg.seed)
+        self.envs = envs
+        self.global_step = 0
+        self.update = 0
+        self.episodes: list[tuple[float, int]] = []  # (return, length) of every finished episode
+        self.params = [p for p in self.policy.parameters() if p.requires_grad]
+
+    # -- schedules ------------------------------------------------------------------
+    def progress_remaining(self) -> float:
+        """1 at the start, -> 0 at total_timesteps; drives LR and clip annealing."""
+        return max(0.0, 1.0 - self.update / self.cfg.num_updates)
+
+    def step(self) -> dict[str, float]:
+        """One rollout and one PPO update; returns metrics for logging."""
+        cfg = self.cfg
+        frac = self.progress_remaining()
+        lr = cfg.learning_rate * frac if cfg.anneal_lr else cfg.learning_rate
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        clip = cfg.clip_coef * frac if cfg.anneal_clip else cfg.clip_coef
+
+        t0 = time.perf_counter()
+        self.policy.eval()
+        rollout, finished = self.collector.collect(self.policy, self.generator)
+        self.episodes.extend(finished)
+        self.global_step += rollout.env_steps
+        t1 = time.perf_counter()
+        with torch.no_grad():
+            advantages, returns = gae(rollout.rewards, rollout.values, rollout.next_values,
+                                      rollout.terminated, rollout.dones, cfg.gamma, cfg.gae_lambda)
+        batch = _flatten_valid(rollout, advantages, returns)
+        self.policy.train()
+        metrics = self._optimize(batch, clip)
+        self.update += 1
+        t2 = time.perf_counter()
+        recent = [ret for ret, _ in finished]
+        metrics.update(
+            update=self.update, global_step=self.global_step, learning_rate=lr, clip_coef=clip,
+            episodes=len(finished),
+            mean_return=float(np.mean(recent)) if recent else None,
+            mean_length=float(np.mean([n for _, n in finished])) if finished else None,
+            rollout_s=t1 - t0, update_s=t2 - t1,
+        )
+        return metrics
+
+    def _optimize(self, b: dict[str, torch.Tensor], clip: float) -> dict[str, float]:
+        cfg, policy, dist, opt = self.cfg, self.policy, self.policy.dist, self.optimizer
+        n = b["obs"].shape[0]
+        masks = b.get("masks")
+        finite = torch.ones((), dtype=torch.bool, device=self.device)
+        kl_sum = torch.zeros((), device=self.device)
+        kl_count = 0
+        terms = None
+        for _epoch in range(cfg.update_epochs):
+            perm = torch.from_numpy(self.np_rng.permutation(n)).to(self.device)
+            epoch_kl = torch.zeros((), device=self.device)
+            num_mb = 0
+            for start in range(0, n, cfg.minibatch_size):
+                idx = perm[start:start + cfg.minibatch_size]
+                logits, new_values = policy(b["obs"][idx])
+                new_logp, entropy = dist.evaluate(logits, b["actions"][idx], None if masks is None else masks[idx])
+                terms = ppo_loss(
+                    new_logp, b["logprobs"][idx], b["advantages"][idx], new_values, b["values"][idx],
+                    b["returns"][idx], entropy, clip_coef=clip,
+                    vf_clip_coef=cfg.vf_clip_coef if cfg.clip_vloss else None,
+                    ent_coef=cfg.ent_coef, vf_coef=cfg.vf_coef, norm_adv=cfg.norm_adv,
+                )
+                finite &= torch.isfinite(terms.loss)
+                opt.zero_grad(set_to_none=True)
+                terms.loss.backward()
+                if cfg.max_grad_norm > 0:
+                    torch.nn.utils.clip_grad_norm_(self.params, cfg.max_grad_norm, foreach=True)
+                opt.step()
+                epoch_kl += terms.approx_kl
+                num_mb += 1
+            kl_sum += epoch_kl / num_mb
+            kl_count += 1
+            if cfg.target_kl > 0 and float(epoch_kl / num_mb) > cfg.target_kl:
+                break
+        if not bool(finite):
+            raise TrainingDiverged(
+                f"loss became NaN/inf at update {self.update + 1}; stopping (no checkpoint of this state "
+                "is written). Try a lower learning_rate or max_grad_norm."
+            )
+        assert terms is not None
+        v, ret = b["values"], b["returns"]
+        var_ret = torch.var(ret)
+        explained = float(1 - torch.var(ret - v) / var_ret) if var_ret > 0 else float("nan")
+        return {
+            "loss": terms.loss.item(), "pg_loss": float(terms.pg_loss), "v_loss": float(terms.v_loss),
+            "entropy": float(terms.entropy), "approx_kl": float(kl_sum / kl_count),
+            "clipfrac": float(terms.clipfrac), "epochs": kl_count, "explained_variance": explained,
+        }
+
+    # -- exact resume ---------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        try:
+            env_state: bytes | None = pickle.dumps(self.envs)
+        except Exception:  # e.g. subprocess vector envs: resume will reset them instead
+            env_state = None
+        return {
+            "model": self.policy.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "global_step": self.global_step,
+            "update": self.update,
+            "episodes": list(self.episodes),
+            "torch_generator": self.generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "np_rng": self.np_rng.bit_generator.state,
+            "collector": self.collector.state_dict(),
+            "envs": env_state,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.policy.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.global_step = state["global_step"]
+        self.update = state["update"]
+        self.episodes = list(state["episodes"])
+        self.generator.set_state(state["torch_generator"])
+        torch.set_rng_state(state["torch_rng"])
+        self.np_rng.bit_generator.state = state["np_rng"]
+        if state.get("envs") is not None:
+            self.envs.close()
+            self.envs = pickle.loads(state["envs"])
+            self.collector.envs = self.envs
+            self.collector.load_state_dict(state["collector"])
+        else:
+            warnings.warn("checkpoint has no env state (env not picklable): envs restart from reset, "
+                          "so the resumed run is not bit-exact", stacklevel=2)
+
+    def params_finite(self) -> bool:
+        return all(bool(torch.isfinite(p).all()) for p in self.policy.parameters())

@@ -1,0 +1,195 @@
+"""A training run: resolve config and env, own the run directory, loop, checkpoint, summarize.
+
+Run directory (``runs/<env>/<time>/`` unless ``--run-dir``): ``config.toml`` (the resolved
+config), ``run.json`` (env and policy names), ``metrics.jsonl``, TensorBoard events and
+``checkpoints/step_*.pt``. Ctrl-C finishes the current update, checkpoints and exits; a
+second Ctrl-C aborts at once (the last checkpoint stays intact).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agentctl import checkpoint as ckpt
+from agentctl.config import PPOConfig, resolve
+from agentctl.errors import UserError
+from agentctl.registry import EnvSpec, Registry
+
+
+def resolve_device(name: str) -> Any:
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError("--device cuda requested but no CUDA GPU is available; use --device cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    import random
+
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: int | None = None) -> Any:
+    if spec.kind != "single":
+        raise UserError(f"env {spec.name!r} is a {spec.kind!r} env; this agentctl trains 'single' envs only")
+    return spec.make(num_envs=num_envs or cfg.num_envs, seed=cfg.seed if seed is None else seed, **cfg.env_kwargs)
+
+
+def build_policy(registry: Registry, spec: EnvSpec, cfg: PPOConfig, envs: Any) -> Any:
+    from agentctl.ppo.rollout import inner_space
+
+    policy_spec = registry.resolve("policy", cfg.policy or spec.policy)
+    builder = policy_spec.load()
+    try:
+        return builder(inner_space(envs.single_observation_space), envs.single_action_space, **cfg.policy_kwargs)
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"policy {policy_spec.name!r} cannot be built for env {spec.name!r}: {exc}") from exc
+
+
+def mean_first_last(returns: list[float], frac: float = 0.1) -> tuple[float | None, float | None]:
+    """Mean return over the first and last ``frac`` of finished episodes."""
+    if not returns:
+        return None, None
+    k = max(1, int(len(returns) * frac))
+    return float(np.mean(returns[:k])), float(np.mean(returns[-k:]))
+
+
+@dataclass
+class TrainRequest:
+    env: str | None = None
+    overrides: dict[str, Any] | None = None  # --config file, then --set/flags, already merged
+    config_file: dict[str, Any] | None = None
+    run_dir: str | None = None
+    resume: str | None = None
+    quiet: bool = False
+
+
+def _new_run_dir(env_name: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = Path("runs") / env_name / stamp
+    n = 1
+    while path.exists():
+        n += 1
+        path = Path("runs") / env_name / f"{stamp}-{n}"
+    return path
+
+
+class _Interrupt:
+    """First Ctrl-C asks the loop to stop after this update; the second one aborts."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> "_Interrupt":
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: Any) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+
+def train(req: TrainRequest, registry: Registry) -> dict[str, Any]:
+    """Run (or resume) training; returns the summary printed by ``agentctl train --json``."""
+    import torch
+
+    from agentctl.logging import RunLogger, TrainProgress, truncate_metrics
+    from agentctl.ppo.trainer import Trainer
+
+    state = None
+    if req.resume:
+        state = ckpt.load(req.resume)
+        spec = registry.resolve("env", state["env"])
+        if req.env and registry.resolve("env", req.env).qualified_name != spec.qualified_name:
+            raise UserError(f"--env {req.env} does not match the checkpoint's env {state['env']}")
+        layers = [state["config"], req.config_file or {}, req.overrides or {}]
+        run_dir = Path(req.run_dir) if req.run_dir else Path(state["path"]).parent.parent
+    else:
+        if not req.env:
+            raise UserError("--env is required (or --resume a checkpoint); `agentctl envs` lists envs")
+        spec = registry.resolve("env", req.env)
+        layers = [spec.default_config, req.config_file or {}, req.overrides or {}]
+        run_dir = Path(req.run_dir) if req.run_dir else _new_run_dir(spec.name)
+    cfg = resolve(*layers)
+
+    if cfg.torch_threads > 0:
+        torch.set_num_threads(cfg.torch_threads)
+    device = resolve_device(cfg.device)
+    seed_everything(cfg.seed)
+    envs = make_envs(spec, cfg)
+    policy = build_policy(registry, spec, cfg, envs)
+    trainer = Trainer(cfg, envs, policy, device)
+    prior_wall = 0.0
+    if state is not None:
+        trainer.load_state_dict(state["trainer"])
+        prior_wall = state.get("wall_s", 0.0)
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.toml").write_text(cfg.to_toml())
+    (run_dir / "run.json").write_text(json.dumps(
+        {"env": spec.qualified_name, "policy": cfg.policy or spec.policy, "kind": spec.kind}, indent=2) + "\n")
+    truncate_metrics(run_dir / "metrics.jsonl", trainer.global_step)
+    ckpt_dir = run_dir / "checkpoints"
+
+    def save() -> Path:
+        if not trainer.params_finite():
+            raise UserError("parameters are NaN/inf; refusing to write a checkpoint")
+        payload = {
+            "format": 1, "env": spec.qualified_name, "env_kind": spec.kind,
+            "policy": cfg.policy or spec.policy, "config": cfg.to_dict(),
+            "trainer": trainer.state_dict(), "wall_s": prior_wall + (time.perf_counter() - start),
+        }
+        return ckpt.save(payload, ckpt_dir, trainer.global_step, cfg.keep_checkpoints)
+
+    logger = RunLogger(run_dir, cfg.tensorboard)
+    start = time.perf_counter()
+    start_step = trainer.global_step
+    interrupted = False
+    last_path: Path | None = None
+    try:
+        with _Interrupt() as stop, TrainProgress(cfg.total_timesteps, trainer.global_step, req.quiet) as bar:
+            while trainer.global_step < cfg.total_timesteps and trainer.update < cfg.num_updates:
+                metrics = trainer.step()
+                elapsed = time.perf_counter() - start
+                metrics["steps_per_s"] = (trainer.global_step - start_step) / max(elapsed, 1e-9)
+                metrics["wall_s"] = prior_wall + elapsed
+                logger.log(metrics)
+                recent = [r for r, _ in trainer.episodes[-20:]]
+                bar.update(trainer.global_step, metrics["steps_per_s"], float(np.mean(recent)) if recent else None)
+                if cfg.checkpoint_every > 0 and trainer.update % cfg.checkpoint_every == 0:
+                    last_path = save()
+                if stop.requested:
+                    interrupted = True
+                    break
+            last_path = save()
+    finally:
+        logger.close()
+        trainer.envs.close()
+
+    wall = time.perf_counter() - start
+    first, last = mean_first_last([r for r, _ in trainer.episodes])
+    return {
+        "env": spec.name, "steps": trainer.global_step, "wall_s": round(prior_wall + wall, 3),
+        "steps_per_s": round((trainer.global_step - start_step) / max(wall, 1e-9), 1),
+        "episodes": len(trainer.episodes), "first_mean_return": first, "last_mean_return": last,
+        "run_dir": str(run_dir), "checkpoint": str(last_path), "interrupted": interrupted,
+    }
