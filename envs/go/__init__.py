@@ -1,0 +1,6 @@
+"""Go: batched rules engine, PettingZoo AEC env, vector env, GTP client/server."""
+from .engine import BLACK, EMPTY, WHITE, GoEngine, action_to_gtp, gtp_to_action
+from .env import GoAECEnv, GoVectorEnv, env, raw_env
+
+__all__ = ["BLACK", "EMPTY", "WHITE", "GoEngine", "GoAECEnv", "GoVectorEnv", "env", "raw_env",
+           "action_to_gtp", "gtp_to_action"]
