@@ -7,6 +7,7 @@ must stay light) but never torch or env code; commands import heavy modules insi
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -181,8 +182,8 @@ def main() -> None:
     try:
         get_host().add_commands(cli)
     except Exception as exc:  # the CLI must come up even when plugins misbehave
-        if debug:
-            raise
+        if debug or os.environ.get("AGENTCTL_STRICT_PLUGINS", "") not in ("", "0"):
+            raise  # strict mode (a plugin's own CI): a broken plugin must fail loudly
         click.echo(f"agentctl: plugin commands unavailable: {exc}", err=True)
     cli(prog_name="agentctl")
 

@@ -185,8 +185,9 @@ def get_host() -> PluginHost:
     """The process-wide host, loaded on first use."""
     global _HOST
     if _HOST is None:
-        _HOST = PluginHost()
-        _HOST.load_entry_points()
+        host = PluginHost()
+        host.load_entry_points()  # strict mode may raise: never keep a half-loaded host
+        _HOST = host
     return _HOST
 
 
