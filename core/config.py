@@ -55,6 +55,14 @@ class PPOConfig:
     checkpoint_every: int = _f(50, "Write a checkpoint every this many updates (and at the end).")
     keep_checkpoints: int = _f(3, "Keep this many latest checkpoints (0 keeps all).")
     tensorboard: bool = _f(True, "Write TensorBoard events to the run directory.")
+    opponents: dict = _f({"latest": 0.5, "snapshot": 0.3, "random": 0.2},
+                         "Multi-agent envs: sampling weights of the learner's opponents per game "
+                         "(latest = current weights, snapshot = a past one, or an opponent name).")
+    snapshot_every: int = _f(10, "Multi-agent envs: add the learner to the opponent pool every N updates.")
+    max_snapshots: int = _f(20, "Multi-agent envs: snapshots sampled from (the newest ones).")
+    eval_every: int = _f(0, "Multi-agent envs: every N updates play eval_games vs eval_opponent (0 = off).")
+    eval_games: int = _f(50, "Games per periodic evaluation (half with each colour).")
+    eval_opponent: str = _f("random", "Opponent for periodic evaluation.")
 
     @property
     def batch_size(self) -> int:

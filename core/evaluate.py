@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from agentctl.registry import Registry
 
 
 def evaluate(path: str, registry: Registry, episodes: int = 10, deterministic: bool = True,
-             seed: int | None = None, device: str = "cpu") -> dict[str, Any]:
+             seed: int | None = None, device: str = "cpu", opponent: str | None = None) -> dict[str, Any]:
     """Play exactly ``episodes`` episodes (each env plays its share, so short episodes don't
     crowd out long ones) and summarize their returns."""
     import torch
@@ -26,12 +27,21 @@ def evaluate(path: str, registry: Registry, episodes: int = 10, deterministic: b
     state = ckpt.load(path)
     spec = registry.resolve("env", state["env"])
     cfg = resolve(state["config"])
-    num_envs = min(episodes, 8)
     seed = cfg.seed + 10_000 if seed is None else seed  # unseen by training
+    dev = resolve_device(device)
+    if spec.kind == "multi":
+        games = make_envs(spec, cfg, num_envs=min(episodes + episodes % 2, 16), seed=seed)
+        policy = build_policy(registry, spec, cfg, games)
+        policy.load_state_dict(state["trainer"]["model"])
+        result = play_games(registry, spec, cfg, policy.to(dev).eval(), games, opponent or "random",
+                            episodes, deterministic, seed)
+        return {"env": spec.name, "checkpoint": state["path"], **result}
+    if opponent:
+        raise UserError(f"--opponent applies to multi-agent envs; {spec.name!r} is {spec.kind!r}")
+    num_envs = min(episodes, 8)
     envs = make_envs(spec, cfg, num_envs=num_envs, seed=seed)
     policy = build_policy(registry, spec, cfg, envs)
     policy.load_state_dict(state["trainer"]["model"])
-    dev = resolve_device(device)
     policy.to(dev).eval()
     generator = torch.Generator(device=dev)
     generator.manual_seed(seed)
@@ -65,3 +75,68 @@ def evaluate(path: str, registry: Registry, episodes: int = 10, deterministic: b
         "min_return": float(np.min(returns)), "max_return": float(np.max(returns)),
         "deterministic": deterministic,
     }
+
+
+def wilson_interval(wins: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a win rate (draws count half when passed as 0.5 wins)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = wins / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any, opponent: str,
+               num_games: int, deterministic: bool = True, seed: int = 0) -> dict[str, Any]:
+    """The learner (greedy by default) vs one opponent, colours alternating game by game.
+
+    Game ``i`` of the batch always gives the learner seat ``i % 2`` and every slot plays
+    the same number of games, so an even ``num_games`` splits colours exactly.
+    """
+    import torch
+
+    from agentctl.run import build_selfplay
+
+    if num_games < 1:
+        raise UserError("--games must be >= 1")
+    envs = build_selfplay(registry, spec, cfg, games, policy, {opponent: 1.0}, None, seed)
+    n = envs.num_envs
+    quota = np.full(n, num_games // n)
+    quota[: num_games % n] += 1
+    results = {0: [], 1: []}  # seat -> learner scores (+1/0/-1)
+    dev = next(policy.parameters()).device
+    generator = torch.Generator(device=dev)
+    generator.manual_seed(seed)
+    obs, _ = envs.reset(seed=seed)
+    prev_done = np.zeros(n, dtype=bool)
+    with torch.inference_mode():
+        while (quota > 0).any():
+            x = torch.as_tensor(obs["observation"], dtype=torch.float32, device=dev)
+            m = torch.as_tensor(obs["action_mask"], device=dev).bool()
+            logits, _ = policy(x)
+            act = policy.dist.mode(logits, m) if deterministic else policy.dist.sample(logits, m, generator)
+            obs, reward, term, _, _ = envs.step(act.cpu().numpy())
+            for i in np.flatnonzero(term & ~prev_done):
+                if quota[i] > 0:
+                    results[int(envs.seat[i])].append(float(reward[i]))
+                    quota[i] -= 1
+            prev_done = term
+    envs.close()
+    scores = results[0] + results[1]
+    wins, draws = sum(r > 0 for r in scores), sum(r == 0 for r in scores)
+    losses = len(scores) - wins - draws
+    low, high = wilson_interval(wins, len(scores))
+    return {
+        "opponent": opponent, "episodes": len(scores), "games": len(scores),
+        "win_rate": wins / len(scores), "draw_rate": draws / len(scores), "loss_rate": losses / len(scores),
+        "win_rate_ci95": [low, high], "mean_return": float(np.mean(scores)), "std_return": float(np.std(scores)),
+        "games_as_first": len(results[0]), "win_rate_as_first": _rate(results[0]),
+        "games_as_second": len(results[1]), "win_rate_as_second": _rate(results[1]),
+        "deterministic": deterministic,
+    }
+
+
+def _rate(scores: list[float]) -> float | None:
+    return sum(r > 0 for r in scores) / len(scores) if scores else None

@@ -44,20 +44,80 @@ def seed_everything(seed: int) -> None:
 
 
 def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: int | None = None) -> Any:
-    if spec.kind != "single":
-        raise UserError(f"env {spec.name!r} is a {spec.kind!r} env; this agentctl trains 'single' envs only")
-    return spec.make(num_envs=num_envs or cfg.num_envs, seed=cfg.seed if seed is None else seed, **cfg.env_kwargs)
+    """The env factory's product: a Gymnasium VectorEnv ('single') or TurnBasedGames ('multi')."""
+    if spec.kind == "sequence":
+        raise UserError(f"env {spec.name!r} is a sequence env; sequence training is not available yet")
+    envs = spec.make(num_envs=num_envs or cfg.num_envs, seed=cfg.seed if seed is None else seed, **cfg.env_kwargs)
+    if spec.kind == "multi":
+        from agentctl.games import TurnBasedGames
+
+        if not isinstance(envs, TurnBasedGames):
+            raise UserError(f"multi-agent env {spec.name!r} must return TurnBasedGames (see agentctl.games), "
+                            f"got {type(envs).__name__}")
+    return envs
 
 
-def build_policy(registry: Registry, spec: EnvSpec, cfg: PPOConfig, envs: Any) -> Any:
+def policy_builder(registry: Registry, spec: EnvSpec, cfg: PPOConfig, observation_space: Any,
+                   action_space: Any) -> Any:
+    """A zero-argument function that builds a fresh policy for this env (used for snapshots too)."""
     from agentctl.ppo.rollout import inner_space
 
     policy_spec = registry.resolve("policy", cfg.policy or spec.policy)
     builder = policy_spec.load()
-    try:
-        return builder(inner_space(envs.single_observation_space), envs.single_action_space, **cfg.policy_kwargs)
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"policy {policy_spec.name!r} cannot be built for env {spec.name!r}: {exc}") from exc
+    obs_space = inner_space(observation_space)
+
+    def build() -> Any:
+        try:
+            return builder(obs_space, action_space, **cfg.policy_kwargs)
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"policy {policy_spec.name!r} cannot be built for env {spec.name!r}: {exc}") from exc
+
+    return build
+
+
+def build_policy(registry: Registry, spec: EnvSpec, cfg: PPOConfig, envs: Any) -> Any:
+    if spec.kind == "multi":
+        return policy_builder(registry, spec, cfg, envs.observation_space, envs.action_space)()
+    return policy_builder(registry, spec, cfg, envs.single_observation_space, envs.single_action_space)()
+
+
+def make_opponent(registry: Registry, spec: EnvSpec, name: str, cfg: PPOConfig, seed: int) -> Any:
+    """``name`` or ``name:arg`` (e.g. ``gnugo:1``) -> an opponent from a plugin."""
+    base, _, arg = name.partition(":")
+    if base == "snapshot" and arg:  # a checkpoint or snapshot file of this env's policy
+        return snapshot_opponent(registry, spec, cfg, arg, seed)
+    opp = registry.resolve("opponent", base)
+    if opp.env not in ("*", spec.name, spec.qualified_name):
+        raise UserError(f"opponent {name!r} plays {opp.env!r}, not {spec.name!r}")
+    return opp.load()(arg or None, seed=seed, env_kwargs=dict(cfg.env_kwargs))
+
+
+def snapshot_opponent(registry: Registry, spec: EnvSpec, cfg: PPOConfig, path: str, seed: int) -> Any:
+    """A past policy (checkpoint, run dir or pool snapshot file) as a sampling opponent."""
+    import torch
+
+    from agentctl.selfplay import PolicyOpponent
+
+    state = ckpt.load(path)
+    model = state["trainer"]["model"] if "trainer" in state else state["model"]
+    probe = make_envs(spec, cfg, num_envs=1, seed=seed)
+    module = build_policy(registry, spec, cfg, probe)
+    module.load_state_dict(model)
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    return PolicyOpponent(module.eval(), generator)
+
+
+def build_selfplay(registry: Registry, spec: EnvSpec, cfg: PPOConfig, games: Any, policy: Any,
+                   weights: dict[str, float], snapshot_dir: Path | None, seed: int) -> Any:
+    """Wrap games and an opponent pool into the learner's vector env."""
+    from agentctl.selfplay import LATEST, RANDOM, SNAPSHOT, OpponentPool, SelfPlayVecEnv
+
+    build = policy_builder(registry, spec, cfg, games.observation_space, games.action_space)
+    fixed = {n: make_opponent(registry, spec, n, cfg, seed + i)
+             for i, n in enumerate(weights) if n not in (LATEST, SNAPSHOT, RANDOM)}
+    pool = OpponentPool(policy, build, weights, fixed, snapshot_dir, cfg.max_snapshots, seed)
+    return SelfPlayVecEnv(games, pool)
 
 
 def mean_first_last(returns: list[float], frac: float = 0.1) -> tuple[float | None, float | None]:
@@ -136,7 +196,11 @@ def train(req: TrainRequest, registry: Registry) -> dict[str, Any]:
     device = resolve_device(cfg.device)
     seed_everything(cfg.seed)
     envs = make_envs(spec, cfg)
-    policy = build_policy(registry, spec, cfg, envs)
+    policy = build_policy(registry, spec, cfg, envs).to(device)
+    pool = None
+    if spec.kind == "multi":
+        envs = build_selfplay(registry, spec, cfg, envs, policy, cfg.opponents, run_dir / "snapshots", cfg.seed)
+        pool = envs.pool
     trainer = Trainer(cfg, envs, policy, device)
     prior_wall = 0.0
     if state is not None:
@@ -175,6 +239,10 @@ def train(req: TrainRequest, registry: Registry) -> dict[str, Any]:
                 logger.log(metrics)
                 recent = [r for r, _ in trainer.episodes[-20:]]
                 bar.update(trainer.global_step, metrics["steps_per_s"], float(np.mean(recent)) if recent else None)
+                if pool is not None:
+                    if cfg.snapshot_every > 0 and trainer.update % cfg.snapshot_every == 0:
+                        pool.add_snapshot(trainer.global_step)
+                    pool.refresh()
                 if cfg.checkpoint_every > 0 and trainer.update % cfg.checkpoint_every == 0:
                     last_path = save()
                 if stop.requested:

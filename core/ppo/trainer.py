@@ -155,10 +155,14 @@ class Trainer:
 
     # -- exact resume ---------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        try:
-            env_state: bytes | None = pickle.dumps(self.envs)
-        except Exception:  # e.g. subprocess vector envs: resume will reset them instead
-            env_state = None
+        env_state: Any
+        if hasattr(self.envs, "state_dict"):  # envs holding torch modules (self-play) save themselves
+            env_state = {"state_dict": self.envs.state_dict()}
+        else:
+            try:
+                env_state = pickle.dumps(self.envs)
+            except Exception:  # e.g. subprocess vector envs: resume will reset them instead
+                env_state = None
         return {
             "model": self.policy.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -181,9 +185,13 @@ class Trainer:
         self.generator.set_state(state["torch_generator"])
         torch.set_rng_state(state["torch_rng"])
         self.np_rng.bit_generator.state = state["np_rng"]
-        if state.get("envs") is not None:
+        env_state = state.get("envs")
+        if isinstance(env_state, dict):
+            self.envs.load_state_dict(env_state["state_dict"])
+            self.collector.load_state_dict(state["collector"])
+        elif env_state is not None:
             self.envs.close()
-            self.envs = pickle.loads(state["envs"])
+            self.envs = pickle.loads(env_state)
             self.collector.envs = self.envs
             self.collector.load_state_dict(state["collector"])
         else:

@@ -1,0 +1,244 @@
+"""Self-play: two-player games seen by the learner as a single-agent vector env.
+
+In game ``i`` the learner holds seat ``i % 2`` (colours alternate across games); the other
+seat is played inside :class:`SelfPlayVecEnv` by an opponent drawn from the
+:class:`OpponentPool` when the game starts: the learner's latest weights, a past snapshot
+(kept on disk in the run dir and restored on resume), or a fixed opponent (``random``, or
+one a plugin registers, e.g. GnuGo). The learner sees only its own turns, with masks, and
+the reward when the game ends: +1 win, -1 loss, 0 draw from *its* seat. That sign
+bookkeeping lives here once, not in each env.
+
+The vector env follows Gymnasium's NEXT_STEP autoreset, like every env the collector reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from agentctl.errors import UserError
+from agentctl.games import TurnBasedGames
+
+LATEST, SNAPSHOT, RANDOM = "latest", "snapshot", "random"
+
+
+class Opponent(Protocol):
+    def act(self, observation: np.ndarray, action_mask: np.ndarray, *, game: Any = None,
+            index: np.ndarray | None = None) -> np.ndarray:
+        """Actions for a batch of games (``game``/``index`` let engines read full state)."""
+
+
+class RandomOpponent:
+    """Uniform over legal actions."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def act(self, observation: np.ndarray, action_mask: np.ndarray, **_: Any) -> np.ndarray:
+        u = self.rng.random(action_mask.shape)
+        return np.argmax(np.where(action_mask, u, -1.0), axis=1)
+
+
+class PolicyOpponent:
+    """A policy network playing a seat (sampled actions, or greedy when ``deterministic``)."""
+
+    def __init__(self, module: torch.nn.Module, generator: torch.Generator | None = None,
+                 deterministic: bool = False) -> None:
+        self.module = module
+        self.generator = generator
+        self.deterministic = deterministic
+
+    @torch.inference_mode()
+    def act(self, observation: np.ndarray, action_mask: np.ndarray, **_: Any) -> np.ndarray:
+        dev = next(self.module.parameters()).device
+        obs = torch.as_tensor(observation, dtype=torch.float32, device=dev)
+        mask = torch.as_tensor(action_mask, device=dev).bool()
+        logits, _ = self.module(obs)
+        dist = self.module.dist
+        act = dist.mode(logits, mask) if self.deterministic else dist.sample(logits, mask, self.generator)
+        return act.cpu().numpy()
+
+
+class OpponentPool:
+    """Who plays the learner's opponents, and the snapshots of past learners.
+
+    ``weights`` maps ``latest`` / ``snapshot`` / fixed-opponent names to sampling weights;
+    ``snapshot`` falls back to ``latest`` until the first snapshot exists.
+    """
+
+    def __init__(self, learner: torch.nn.Module, make_module: Callable[[], torch.nn.Module],
+                 weights: dict[str, float], fixed: dict[str, Opponent] | None = None,
+                 snapshot_dir: Path | None = None, max_snapshots: int = 20, seed: int = 0) -> None:
+        if not weights or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+            raise UserError(f"opponent weights must be non-negative and not all zero, got {weights}")
+        self.fixed = dict(fixed or {})
+        self.fixed.setdefault(RANDOM, RandomOpponent(seed + 1))
+        unknown = set(weights) - {LATEST, SNAPSHOT} - set(self.fixed)
+        if unknown:
+            raise UserError(f"unknown opponents {sorted(unknown)}; known: latest, snapshot, "
+                            f"{', '.join(sorted(self.fixed))}")
+        self.names = list(weights)
+        probs = np.array([weights[n] for n in self.names], dtype=np.float64)
+        self.probs = probs / probs.sum()
+        self.rng = np.random.default_rng(seed)
+        self.generator = torch.Generator(device=next(learner.parameters()).device)
+        self.generator.manual_seed(seed)
+        self.learner = learner
+        self.make_module = make_module
+        self.snapshot_dir = snapshot_dir
+        self.max_snapshots = max_snapshots
+        self.snapshots: list[str] = []  # file paths, oldest first
+        self._snapshot_module: torch.nn.Module | None = None
+        self.current_snapshot: str | None = None
+
+    # -- snapshots -------------------------------------------------------------------
+    def add_snapshot(self, step: int) -> str:
+        """Save the learner's weights as a snapshot file and add it to the pool."""
+        from agentctl import checkpoint
+
+        if self.snapshot_dir is None:
+            raise UserError("this pool has no snapshot directory")
+        state = {"format": 1, "model": {k: v.detach().cpu() for k, v in self.learner.state_dict().items()}}
+        path = str(checkpoint.save(state, self.snapshot_dir, step, keep=0))
+        self.snapshots.append(path)
+        if self.max_snapshots > 0 and len(self.snapshots) > self.max_snapshots:
+            self.snapshots.pop(0)  # the file stays on disk for `ladder`-style analysis
+        return path
+
+    def refresh(self) -> None:
+        """Pick the snapshot that ``snapshot`` games use until the next refresh."""
+        if not self.snapshots:
+            self.current_snapshot = None
+            return
+        path = self.snapshots[int(self.rng.integers(len(self.snapshots)))]
+        self._load_snapshot(path)
+
+    def _load_snapshot(self, path: str) -> None:
+        if self._snapshot_module is None:
+            self._snapshot_module = self.make_module().to(next(self.learner.parameters()).device).eval()
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        self._snapshot_module.load_state_dict(state["model"])
+        self.current_snapshot = path
+
+    # -- per game ---------------------------------------------------------------------
+    def sample(self, n: int) -> np.ndarray:
+        """Opponent name indices for ``n`` new games."""
+        return self.rng.choice(len(self.names), size=n, p=self.probs)
+
+    def opponent(self, name_index: int) -> Opponent:
+        name = self.names[name_index]
+        if name == SNAPSHOT and self.current_snapshot is not None:
+            return PolicyOpponent(self._snapshot_module, self.generator)
+        if name in (LATEST, SNAPSHOT):
+            return PolicyOpponent(self.learner, self.generator)
+        return self.fixed[name]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"snapshots": list(self.snapshots), "current": self.current_snapshot,
+                "rng": self.rng.bit_generator.state, "generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.snapshots = [p for p in state["snapshots"] if Path(p).exists()]
+        missing = len(state["snapshots"]) - len(self.snapshots)
+        if missing:
+            print(f"agentctl: {missing} opponent snapshot file(s) are gone; continuing without them")
+        self.rng.bit_generator.state = state["rng"]
+        self.generator.set_state(state["generator"])
+        if state["current"] and Path(state["current"]).exists():
+            self._load_snapshot(state["current"])
+
+
+class SelfPlayVecEnv(gym.vector.VectorEnv):
+    """B games -> a vector env of the learner's turns (NEXT_STEP autoreset)."""
+
+    metadata = {"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP}
+
+    def __init__(self, games: TurnBasedGames, pool: OpponentPool) -> None:
+        self.games = games
+        self.pool = pool
+        self.num_envs = games.num_games
+        self.seat = np.arange(self.num_envs) % 2
+        n_actions = int(games.action_space.n)
+        self.single_action_space = games.action_space
+        self.single_observation_space = gym.spaces.Dict({
+            "observation": games.observation_space,
+            "action_mask": gym.spaces.MultiBinary(n_actions),
+        })
+        self.action_space = gym.vector.utils.batch_space(self.single_action_space, self.num_envs)
+        self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, self.num_envs)
+        self.opponent_of = np.zeros(self.num_envs, dtype=np.int64)
+        self.prev_done = np.zeros(self.num_envs, dtype=bool)
+
+    def reset(self, *, seed: int | None = None, options: Any = None) -> tuple[dict, dict]:
+        self.games.reset(seed=seed)
+        self.pool.refresh()
+        self.opponent_of = self.pool.sample(self.num_envs)
+        self.prev_done[:] = False
+        self._advance()
+        return self._obs(), {}
+
+    def _obs(self) -> dict[str, np.ndarray]:
+        obs, mask = self.games.observe()
+        return {"observation": obs, "action_mask": mask}
+
+    def _advance(self) -> None:
+        """Let opponents move until every unfinished game waits for the learner."""
+        for _ in range(100_000):
+            need = ~self.games.done() & (self.games.to_play() != self.seat)
+            if not need.any():
+                return
+            obs, mask = self.games.observe()
+            actions = np.zeros(self.num_envs, dtype=np.int64)
+            for k in np.unique(self.opponent_of[need]):
+                idx = np.flatnonzero(need & (self.opponent_of == k))
+                actions[idx] = self.pool.opponent(int(k)).act(obs[idx], mask[idx], game=self.games, index=idx)
+            self.games.step(actions, need)
+        raise RuntimeError("opponents kept moving for 100000 turns; is to_play() stuck?")
+
+    def step(self, actions: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray, dict]:
+        resetting = self.prev_done.copy()
+        playing = ~resetting
+        self.games.step(np.asarray(actions, dtype=np.int64), playing)
+        if resetting.any():
+            idx = np.flatnonzero(resetting)
+            self.games.reset_games(idx)
+            self.opponent_of[idx] = self.pool.sample(len(idx))
+        self._advance()
+        # A game can also end on a reset step (the opponent's opening move ends it): it is
+        # reported done (the collector ignores reset steps) and restarts next step.
+        done = self.games.done()
+        sign = np.where(self.seat == 0, 1.0, -1.0)
+        reward = np.where(done & playing, self.games.outcome() * sign, 0.0).astype(np.float32)
+        self.prev_done = done
+        return self._obs(), reward, done, np.zeros(self.num_envs, dtype=bool), {}
+
+    def close(self, **kwargs: Any) -> None:
+        close = getattr(self.games, "close", None)
+        if close is not None:
+            close()
+
+    # -- exact resume (the pool holds torch modules, so no plain pickling) -------------
+    def state_dict(self) -> dict[str, Any]:
+        import pickle
+
+        try:
+            games: bytes | None = pickle.dumps(self.games)
+        except Exception:  # resume then restarts the games (not bit-exact, still correct)
+            games = None
+        return {"games": games, "opponent_of": self.opponent_of.copy(),
+                "prev_done": self.prev_done.copy(), "pool": self.pool.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        import pickle
+
+        self.pool.load_state_dict(state["pool"])
+        if state["games"] is None:
+            self.reset()
+            return
+        self.games = pickle.loads(state["games"])
+        self.opponent_of = state["opponent_of"].copy()
+        self.prev_done = state["prev_done"].copy()
