@@ -25,6 +25,8 @@ Conventions
 """
 from __future__ import annotations
 
+import types
+
 import numpy as np
 from numba import njit, prange
 
@@ -211,23 +213,23 @@ def _finish(b, stones, nbr, ncnt, komi, score, winner, done, stack, mark):
     done[b] = True
 
 
-@njit(cache=True, parallel=True)
-def _step_kernel(actions, stones, prev, to_play, passes, move_count, ko_point, hashes,
+@njit(cache=True)
+def _step_board(b, actions, stones, prev, to_play, passes, move_count, ko_point, hashes,
                  bloom, hist_hash, n_hash, captures, last_move, done, winner, score,
                  repeated, mask, nbr, ncnt, zob, komi, max_moves, superko, rep_ends,
-                 moved):
-    nb, nn = stones.shape
+                 moved, stack, mark, bmark, gid, glibs, ghash):
+    nn = stones.shape[1]
     nh = prev.shape[1]
-    for b in prange(nb):
+    if True:
         moved[b] = False
         if done[b]:
-            continue
+            return
         a = actions[b]
         if a < 0 or a > nn or not mask[b, a]:
-            continue  # caller validates; illegal actions are left unplayed
+            return  # caller validates; illegal actions are left unplayed
         moved[b] = True
-        stack = np.empty(nn, np.int32)
-        mark = np.zeros(nn, np.int32)
+        for p in range(nn):
+            mark[p] = 0
         c = to_play[b]
         o = 3 - c
         # history planes: shift, newest previous position first
@@ -313,20 +315,37 @@ def _step_kernel(actions, stones, prev, to_play, passes, move_count, ko_point, h
             winner[b] = 0
             score[b] = 0.0
         elif passes[b] >= 2 or move_count[b] >= max_moves:
-            _finish(b, stones, nbr, ncnt, komi, score, winner, done, stack,
-                    np.empty(nn, np.bool_))
+            _finish(b, stones, nbr, ncnt, komi, score, winner, done, stack, bmark)
         if done[b]:
             for p in range(nn + 1):
                 mask[b, p] = False
         else:
-            gid = np.empty(nn, np.int32)
-            glibs = np.empty(nn, np.int32)
-            ghash = np.empty(nn, np.uint64)
             _board_mask(b, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash,
                         nbr, ncnt, zob, superko, mask, gid, glibs, ghash, stack, mark)
 
 
-@njit(cache=True, parallel=True)
+
+def _step_kernel(actions, stones, prev, to_play, passes, move_count, ko_point, hashes,
+                 bloom, hist_hash, n_hash, captures, last_move, done, winner, score,
+                 repeated, mask, nbr, ncnt, zob, komi, max_moves, superko, rep_ends,
+                 moved, nchunks):
+    nb, nn = stones.shape
+    for t in prange(nchunks):
+        stack = np.empty(nn, np.int32)
+        mark = np.zeros(nn, np.int32)
+        bmark = np.empty(nn, np.bool_)
+        gid = np.empty(nn, np.int32)
+        glibs = np.empty(nn, np.int32)
+        ghash = np.empty(nn, np.uint64)
+        lo = t * nb // nchunks
+        hi = (t + 1) * nb // nchunks
+        for b in range(lo, hi):
+            _step_board(b, actions, stones, prev, to_play, passes, move_count, ko_point,
+                        hashes, bloom, hist_hash, n_hash, captures, last_move, done, winner,
+                        score, repeated, mask, nbr, ncnt, zob, komi, max_moves, superko,
+                        rep_ends, moved, stack, mark, bmark, gid, glibs, ghash)
+
+
 def _mask_kernel(idx, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash, done,
                  nbr, ncnt, zob, superko, mask):
     nn = stones.shape[1]
@@ -345,7 +364,6 @@ def _mask_kernel(idx, stones, to_play, ko_point, hashes, bloom, hist_hash, n_has
                     nbr, ncnt, zob, superko, mask, gid, glibs, ghash, stack, libmark)
 
 
-@njit(cache=True, parallel=True)
 def _score_kernel(stones, nbr, ncnt, komi, out):
     nb, nn = stones.shape
     for b in prange(nb):
@@ -354,7 +372,6 @@ def _score_kernel(stones, nbr, ncnt, komi, out):
         out[b] = _score_board(b, stones, nbr, ncnt, komi, stack, mark)
 
 
-@njit(cache=True, parallel=True)
 def _obs_kernel(stones, prev, to_play, out):
     """out [B, 2H+1, N*N]: (own, opp) for the current and H-1 previous positions,
     then a plane of ones when black is to play."""
@@ -377,7 +394,6 @@ def _obs_kernel(stones, prev, to_play, out):
             out[b, 2 + 2 * nh, p] = v
 
 
-@njit(cache=True, parallel=True)
 def _random_actions_kernel(mask, out):
     nb, na = mask.shape
     for b in prange(nb):
@@ -397,12 +413,33 @@ def _random_actions_kernel(mask, out):
                 k -= 1
 
 
+def _twin(f, name):
+    g = types.FunctionType(f.__code__, f.__globals__, name, f.__defaults__, f.__closure__)
+    g.__qualname__ = name
+    return g
+
+
+# Each batched driver is compiled twice: serial (default; best on a busy or small
+# machine) and parallel over boards with prange (GoEngine(parallel=True)).
+_KERNELS = {}
+for _f in (_step_kernel, _mask_kernel, _score_kernel, _obs_kernel, _random_actions_kernel):
+    _KERNELS[(_f.__name__, False)] = njit(cache=True)(_twin(_f, _f.__name__ + "_serial"))
+    _KERNELS[(_f.__name__, True)] = njit(cache=True, parallel=True)(_twin(_f, _f.__name__ + "_par"))
+
+
 @njit(cache=True)
 def _seed_numba(seed):
     np.random.seed(seed)
 
 
 # --------------------------------------------------------------------------- engine
+def _nchunks(nb: int, parallel: bool) -> int:
+    if not parallel:
+        return 1
+    import numba
+    return max(1, min(nb, numba.get_num_threads() * 4))
+
+
 _STATE_FIELDS = ("stones", "prev", "to_play", "passes", "move_count", "ko_point", "hashes",
                  "bloom", "hist_hash", "n_hash", "captures", "last_move", "done", "winner",
                  "score", "repeated", "resigned", "mask")
@@ -425,7 +462,7 @@ class GoEngine:
 
     def __init__(self, num_boards: int = 1, board_size: int = 9, komi: float = 7.5,
                  ko_rule: str = "superko", max_moves: int | None = None, history: int = 4,
-                 repetition_ends_game: bool = False):
+                 repetition_ends_game: bool = False, parallel: bool = False):
         if not 5 <= board_size <= 19:
             raise ValueError(f"board_size must be 5..19, got {board_size}")
         if ko_rule not in KO_RULES:
@@ -439,6 +476,7 @@ class GoEngine:
         self.max_moves = int(max_moves) if max_moves is not None else 2 * board_size ** 2
         self.history = int(history)
         self.repetition_ends_game = bool(repetition_ends_game)
+        self.parallel = bool(parallel)
         self._alloc()
         self.reset()
 
@@ -458,6 +496,9 @@ class GoEngine:
     @property
     def num_planes(self) -> int:
         return 2 * self.history + 1
+
+    def _k(self, name):
+        return _KERNELS[(name, self.parallel)]
 
     def _tables(self):
         return board_tables(self.board_size)
@@ -540,11 +581,12 @@ class GoEngine:
 
     def _step_unchecked(self, a: np.ndarray) -> np.ndarray:
         nbr, cnt, zob = self._tables()
-        _step_kernel(a, self.stones, self.prev, self.to_play, self.passes, self.move_count,
+        self._k("_step_kernel")(a, self.stones, self.prev, self.to_play, self.passes, self.move_count,
                      self.ko_point, self.hashes, self.bloom, self.hist_hash, self.n_hash,
                      self.captures, self.last_move, self.done, self.winner, self.score,
                      self.repeated, self.mask, nbr, cnt, zob, self.komi, self.max_moves,
-                     self.ko_rule == "superko", self.repetition_ends_game, self._moved)
+                     self.ko_rule == "superko", self.repetition_ends_game, self._moved,
+                     _nchunks(self.num_boards, self.parallel))
         return self._moved.copy()
 
     def play(self, board: int, action: int) -> None:
@@ -578,7 +620,7 @@ class GoEngine:
     def refresh_mask(self, indices=None) -> None:
         nbr, cnt, zob = self._tables()
         idx = self._indices(indices)
-        _mask_kernel(idx, self.stones, self.to_play, self.ko_point, self.hashes, self.bloom,
+        self._k("_mask_kernel")(idx, self.stones, self.to_play, self.ko_point, self.hashes, self.bloom,
                      self.hist_hash, self.n_hash, self.done, nbr, cnt, zob,
                      self.ko_rule == "superko", self.mask)
 
@@ -587,7 +629,7 @@ class GoEngine:
         if seed is not None:
             _seed_numba(int(seed))
         out = np.empty(self.num_boards, np.int64)
-        _random_actions_kernel(self.mask, out)
+        self._k("_random_actions_kernel")(self.mask, out)
         return out
 
     # ----------------------------------------------------------------- views
@@ -604,14 +646,14 @@ class GoEngine:
         b, n = self.num_boards, self.board_size
         if out is None:
             out = np.empty((b, self.num_planes, n, n), dtype)
-        _obs_kernel(self.stones, self.prev, self.to_play, out.reshape(b, self.num_planes, n * n))
+        self._k("_obs_kernel")(self.stones, self.prev, self.to_play, out.reshape(b, self.num_planes, n * n))
         return out
 
     def scores(self) -> np.ndarray:
         """Tromp-Taylor area score of every board now: black - white - komi."""
         nbr, cnt, _ = self._tables()
         out = np.empty(self.num_boards, np.float64)
-        _score_kernel(self.stones, nbr, cnt, self.komi, out)
+        self._k("_score_kernel")(self.stones, nbr, cnt, self.komi, out)
         return out
 
     def outcome(self) -> np.ndarray:

@@ -141,12 +141,12 @@ class GoVectorEnv:
 
     def __init__(self, num_envs: int, board_size: int = 9, komi: float = 7.5,
                  ko_rule: str = "superko", max_moves: int | None = None, history: int = 4,
-                 obs_dtype=np.float32, autoreset: bool = False):
+                 obs_dtype=np.float32, autoreset: bool = False, parallel: bool = False):
         self.num_envs = num_envs
         self.board_size = board_size
         self.autoreset = autoreset
         self.engine = GoEngine(num_envs, board_size, komi=komi, ko_rule=ko_rule,
-                               max_moves=max_moves, history=history)
+                               max_moves=max_moves, history=history, parallel=parallel)
         self.obs_dtype = obs_dtype
         self.num_actions = self.engine.num_actions
         self.obs_shape = (self.engine.num_planes, board_size, board_size)
