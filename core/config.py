@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,12 +169,15 @@ def _to_toml(data: Mapping[str, Any]) -> str:
             return "true" if v else "false"
         if isinstance(v, (int, float)):
             return repr(v)
-        if isinstance(v, str):
-            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, str):  # a JSON string is a valid TOML basic string (escapes included)
+            return json.dumps(v, ensure_ascii=False)
         if isinstance(v, (list, tuple)):
             return "[" + ", ".join(lit(x) for x in v) + "]"
         if isinstance(v, dict):
-            return "{" + ", ".join(f"{k} = {lit(x)}" for k, x in v.items()) + "}"
+            return "{" + ", ".join(f"{key(k)} = {lit(x)}" for k, x in v.items()) + "}"
         raise TypeError(f"cannot write {v!r} as TOML")
 
-    return "".join(f"{k} = {lit(v)}\n" for k, v in data.items())
+    def key(k: Any) -> str:  # bare when TOML allows it, quoted otherwise ("a.b", "two words")
+        return k if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else json.dumps(str(k), ensure_ascii=False)
+
+    return "".join(f"{key(k)} = {lit(v)}\n" for k, v in data.items())
