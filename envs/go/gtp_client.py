@@ -1,0 +1,259 @@
+"""Drive an external Go engine over the Go Text Protocol (GTP v2) in a subprocess.
+
+Robustness: every command has a timeout (a reader thread feeds a queue, so a hung
+engine never blocks us); an engine that exits, closes its output or answers garbage
+raises a :class:`GTPError` subclass with the command, the exit code and the tail of
+its stderr.  After a timeout or a protocol error the engine is killed (the stream
+can no longer be trusted) and later calls raise :class:`GTPEngineDied`.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import queue
+import shutil
+import subprocess
+import threading
+
+GNUGO_FALLBACK = "/usr/games/gnugo"
+
+
+class GTPError(RuntimeError):
+    """Base class; also raised as-is when the engine answers ``? message``."""
+
+
+class GTPCommandError(GTPError):
+    """The engine answered ``? message`` (``self.message``)."""
+
+    def __init__(self, command: str, message: str):
+        super().__init__(f"GTP engine refused {command!r}: {message}")
+        self.command = command
+        self.message = message
+
+
+class GTPTimeout(GTPError):
+    pass
+
+
+class GTPEngineDied(GTPError):
+    pass
+
+
+class GTPProtocolError(GTPError):
+    pass
+
+
+_EOF = object()
+
+
+class GTPClient:
+    """``GTPClient(["gnugo", "--mode", "gtp"], timeout=10)``; ``send("genmove b")``
+    returns the answer text (without ``=``), raising on ``?`` answers, timeouts and
+    engine death.  Commands are sent with numeric ids and answers are matched to them
+    (stray output lines before an answer are skipped)."""
+
+    def __init__(self, cmd: list[str], timeout: float = 10.0, startup_timeout: float | None = None,
+                 env: dict | None = None, cwd: str | None = None):
+        self.cmd = list(cmd)
+        self.timeout = timeout
+        self._id = 0
+        self._stderr: collections.deque[str] = collections.deque(maxlen=50)
+        self._lines: queue.Queue = queue.Queue()
+        try:
+            self.proc = subprocess.Popen(
+                self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True, bufsize=1, env=env, cwd=cwd)
+        except OSError as e:
+            raise GTPEngineDied(f"cannot start GTP engine {self.cmd!r}: {e}") from e
+        self._broken: str | None = None
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+        # a first round trip proves the engine speaks GTP
+        self.protocol_version = self.send("protocol_version", timeout=startup_timeout or max(timeout, 30.0))
+
+    # ------------------------------------------------------------------ io threads
+    def _read_stdout(self):
+        try:
+            for line in self.proc.stdout:
+                self._lines.put(line)
+        except (OSError, ValueError):
+            pass
+        self._lines.put(_EOF)
+
+    def _read_stderr(self):
+        try:
+            for line in self.proc.stderr:
+                self._stderr.append(line.rstrip("\n"))
+        except (OSError, ValueError):
+            pass
+
+    def stderr_tail(self) -> str:
+        return "\n".join(self._stderr)
+
+    def _died(self, command: str, why: str) -> GTPEngineDied:
+        try:
+            code = self.proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._broken = why
+        tail = self.stderr_tail()
+        msg = f"GTP engine {self.cmd[0]!r} {why} during {command!r} (exit code {code})"
+        if tail:
+            msg += "; stderr tail:\n" + tail
+        return GTPEngineDied(msg)
+
+    # ------------------------------------------------------------------ protocol
+    def send(self, command: str, timeout: float | None = None) -> str:
+        """Send one command and return the answer text; raise GTPError subclasses."""
+        if self._broken:
+            raise GTPEngineDied(f"GTP engine {self.cmd[0]!r} is unusable ({self._broken})")
+        command = command.strip()
+        if not command or "\n" in command:
+            raise ValueError(f"bad GTP command {command!r}")
+        self._id += 1
+        cid = self._id
+        try:
+            self.proc.stdin.write(f"{cid} {command}\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            raise self._died(command, "closed its input") from None
+        timeout = self.timeout if timeout is None else timeout
+        import time
+        deadline = time.monotonic() + timeout
+        answer: list[str] | None = None
+        status = None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                self._broken = "timed out"
+                raise GTPTimeout(f"GTP engine {self.cmd[0]!r} did not answer {command!r} "
+                                 f"within {timeout:g} s (engine killed)")
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is _EOF:
+                raise self._died(command, "exited")
+            line = line.rstrip("\r\n")
+            if answer is None:
+                if not line.strip():
+                    continue
+                head = line[0]
+                if head not in "=?":
+                    continue  # stray output (debug prints); skip
+                tok, _, rest = line[1:].partition(" ")
+                if tok and tok.isdigit() and int(tok) != cid:
+                    continue  # a late answer to an earlier command
+                if tok and not tok.isdigit():
+                    rest = line[1:]
+                status = head
+                answer = [rest.strip()]
+            else:
+                if line.strip() == "":
+                    break
+                answer.append(line)
+        text = "\n".join(answer).strip()
+        if status == "?":
+            raise GTPCommandError(command, text)
+        return text
+
+    # ------------------------------------------------------------------ helpers
+    def boardsize(self, n: int) -> None:
+        self.send(f"boardsize {n}")
+
+    def clear_board(self) -> None:
+        self.send("clear_board")
+
+    def komi(self, k: float) -> None:
+        self.send(f"komi {k:g}")
+
+    def play(self, color: str, vertex: str) -> None:
+        self.send(f"play {color} {vertex}")
+
+    def genmove(self, color: str, timeout: float | None = None) -> str:
+        return self.send(f"genmove {color}", timeout=timeout)
+
+    def final_score(self, timeout: float | None = None) -> str:
+        return self.send("final_score", timeout=timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Say ``quit`` politely, then kill if needed."""
+        if self.proc.poll() is None and not self._broken:
+            try:
+                self.send("quit", timeout=timeout)
+            except GTPError:
+                pass
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._broken = self._broken or "closed"
+        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        except Exception:
+            pass
+
+
+def parse_score(text: str) -> float:
+    """GTP score ("B+3.5", "W+0.5", "0", "Draw") -> black minus white."""
+    t = text.strip().upper()
+    if t in ("0", "DRAW"):
+        return 0.0
+    if len(t) < 3 or t[0] not in "BW" or t[1] != "+":
+        raise ValueError(f"bad GTP score {text!r}")
+    v = float(t[2:])
+    return v if t[0] == "B" else -v
+
+
+def find_gnugo() -> str | None:
+    """GnuGo's path: ``$GNUGO``, then PATH, then /usr/games/gnugo (Debian); None if absent."""
+    cand = os.environ.get("GNUGO")
+    if cand and os.access(cand, os.X_OK):
+        return cand
+    cand = shutil.which("gnugo")
+    if cand:
+        return cand
+    if os.access(GNUGO_FALLBACK, os.X_OK):
+        return GNUGO_FALLBACK
+    return None
+
+
+def gnugo_command(level: int = 0, path: str | None = None) -> list[str]:
+    path = path or find_gnugo()
+    if path is None:
+        raise FileNotFoundError("gnugo not found on PATH or at /usr/games/gnugo "
+                                "(Debian/Ubuntu: apt-get install gnugo)")
+    return [path, "--mode", "gtp", "--chinese-rules", "--capture-all-dead", "--level", str(level)]
+
+
+def start_gnugo(level: int = 0, board_size: int = 9, komi: float = 7.5, timeout: float = 30.0,
+                path: str | None = None) -> GTPClient:
+    """Start GnuGo with area-scoring flags, set board size and komi, clear the board."""
+    c = GTPClient(gnugo_command(level, path), timeout=timeout)
+    c.boardsize(board_size)
+    c.komi(komi)
+    c.clear_board()
+    return c
