@@ -76,7 +76,7 @@ def _bloom_add(bloom, b, h):
     bloom[b, bit >> 6] |= np.uint64(1) << np.uint64(bit & 63)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _seen_before(bloom, hist_hash, n_hash, b, h):
     if _bloom_has(bloom, b, h) == 0:
         return False
@@ -92,13 +92,15 @@ def _board_mask(b, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash,
     """Legal-move mask of board b for the colour to play (pass always legal)."""
     nn = stones.shape[1]
     c = to_play[b]
+    st = stones[b]
+    mk = mask[b]
     # --- group analysis: ids, distinct liberty counts, xor of zobrist keys
     for p in range(nn):
         gid[p] = -1
         libmark[p] = -1
     ng = 0
     for p in range(nn):
-        col = stones[b, p]
+        col = st[p]
         if col == 0 or gid[p] >= 0:
             continue
         gid[p] = ng
@@ -112,7 +114,7 @@ def _board_mask(b, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash,
             h ^= zob[q, col]
             for k in range(ncnt[q]):
                 r = nbr[q, k]
-                s = stones[b, r]
+                s = st[r]
                 if s == 0:
                     if libmark[r] != ng:
                         libmark[r] = ng
@@ -127,17 +129,18 @@ def _board_mask(b, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash,
     # --- per empty point
     ko = ko_point[b]
     hcur = hashes[b]
-    seen = np.empty(4, np.int32)
     for p in range(nn):
-        if stones[b, p] != 0 or p == ko:
-            mask[b, p] = False
+        if st[p] != 0 or p == ko:
+            mk[p] = False
             continue
         ok = False
         caph = np.uint64(0)
-        ns = 0
+        g0 = -1
+        g1 = -1
+        g2 = -1
         for k in range(ncnt[p]):
             r = nbr[p, k]
-            s = stones[b, r]
+            s = st[r]
             if s == 0:
                 ok = True
             elif s == c:
@@ -147,31 +150,32 @@ def _board_mask(b, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash,
                 g = gid[r]
                 if glibs[g] == 1:
                     ok = True
-                    dup = False
-                    for j in range(ns):
-                        if seen[j] == g:
-                            dup = True
-                    if not dup:
-                        seen[ns] = g
-                        ns += 1
+                    if g != g0 and g != g1 and g != g2:  # xor each captured group once
                         caph ^= ghash[g]
+                        if g0 < 0:
+                            g0 = g
+                        elif g1 < 0:
+                            g1 = g
+                        else:
+                            g2 = g
         if ok and superko:
             hn = hcur ^ zob[p, c] ^ caph
             if _seen_before(bloom, hist_hash, n_hash, b, hn):
                 ok = False
-        mask[b, p] = ok
-    mask[b, nn] = True
+        mk[p] = ok
+    mk[nn] = True
 
 
 @njit(cache=True)
 def _score_board(b, stones, nbr, ncnt, komi, stack, mark):
     """Tromp-Taylor area score of board b, black minus white minus komi."""
     nn = stones.shape[1]
+    st = stones[b]
     for p in range(nn):
         mark[p] = False
     delta = 0
     for p in range(nn):
-        s = stones[b, p]
+        s = st[p]
         if s == 1:
             delta += 1
         elif s == 2:
@@ -189,7 +193,7 @@ def _score_board(b, stones, nbr, ncnt, komi, stack, mark):
                 size += 1
                 for k in range(ncnt[q]):
                     r = nbr[q, k]
-                    t = stones[b, r]
+                    t = st[r]
                     if t == 1:
                         rb = True
                     elif t == 2:
