@@ -121,3 +121,78 @@ class PettingZooGames:
 
     def outcome(self) -> np.ndarray:
         return self._outcome.copy()
+
+
+class DihedralAugment:
+    """Each game is seen through a random board symmetry (one of 8), redrawn every turn.
+
+    Observations [C, N, N] and the first N*N mask entries are rotated/flipped; actions the
+    policy picks in that frame are mapped back before they reach the game (extra actions past
+    the board points, e.g. pass, are untouched). Because the stored observation, mask and
+    action are all in the same frame, PPO's ratios stay exact: this is data augmentation with
+    no off-policy error. Wraps any square-board :class:`TurnBasedGames`.
+    """
+
+    def __init__(self, games: TurnBasedGames, seed: int | None = None) -> None:
+        shape = games.observation_space.shape
+        if len(shape) != 3 or shape[1] != shape[2]:
+            raise ValueError(f"DihedralAugment needs square (C, N, N) observations, got {shape}")
+        self.games = games
+        self.n = shape[1]
+        self.num_games = games.num_games
+        self.observation_space = games.observation_space
+        self.action_space = games.action_space
+        self.rng = np.random.default_rng(seed)
+        points = np.arange(self.n * self.n).reshape(self.n, self.n)
+        # gather[k][j]: the real board point shown at position j of frame k
+        self.gather = np.stack([_transform(points, k).reshape(-1) for k in range(8)])
+        self.frame = np.zeros(self.num_games, dtype=np.int64)
+
+    def reset(self, seed: int | None = None) -> None:
+        self.games.reset(seed=seed)
+
+    def reset_games(self, index: np.ndarray) -> None:
+        self.games.reset_games(index)
+
+    def to_play(self) -> np.ndarray:
+        return self.games.to_play()
+
+    def done(self) -> np.ndarray:
+        return self.games.done()
+
+    def outcome(self) -> np.ndarray:
+        return self.games.outcome()
+
+    def observe(self) -> tuple[np.ndarray, np.ndarray]:
+        obs, mask = self.games.observe()
+        self.frame = self.rng.integers(0, 8, size=self.num_games)
+        out_obs = np.empty_like(obs)
+        out_mask = mask.copy()
+        nn_ = self.n * self.n
+        for k in range(8):
+            idx = np.flatnonzero(self.frame == k)
+            if idx.size:
+                out_obs[idx] = _transform(obs[idx], k)
+                out_mask[idx, :nn_] = mask[idx][:, self.gather[k]]
+        return out_obs, out_mask
+
+    def step(self, actions: np.ndarray, active: np.ndarray) -> None:
+        actions = np.asarray(actions, dtype=np.int64).copy()
+        nn_ = self.n * self.n
+        on_board = actions < nn_
+        rows = np.flatnonzero(on_board)
+        actions[rows] = self.gather[self.frame[rows], actions[rows]]
+        self.games.step(actions, active)
+
+    def close(self) -> None:
+        close = getattr(self.games, "close", None)
+        if close is not None:
+            close()
+
+
+def _transform(x: np.ndarray, k: int) -> np.ndarray:
+    """Symmetry k of the dihedral group on the last two axes: k % 4 quarter turns, flip if k >= 4."""
+    y = np.rot90(x, k % 4, axes=(-2, -1))
+    if k >= 4:
+        y = np.flip(y, axis=-1)
+    return np.ascontiguousarray(y)

@@ -70,3 +70,5 @@ def register_envs(register) -> None:
 def register_policies(register) -> None:
     register("mlp", "agentctl.nn.mlp:build_mlp", description="Separate actor/critic MLPs (vector obs).")
     register("cnn", "agentctl.nn.cnn:build_cnn", description="Small CNN for (C, H, W) obs.")
+    register("resnet", "agentctl.nn.resnet:build_resnet",
+             description="Residual CNN for boards, any size (kwargs: blocks, channels).")

@@ -1,0 +1,68 @@
+"""A residual CNN for board games: fully convolutional, so one net fits any board size.
+
+Per-point logits come from a 1x1 conv over the board; extra actions past the board's
+points (e.g. Go's pass) come from global-pooled features. The value head pools globally
+too. This is the AlphaZero-style tower, sized by ``blocks`` and ``channels``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from agentctl.nn.distributions import ActionDist
+from agentctl.nn.policy import ActorCritic, layer_init
+
+
+class ResidualBlock(nn.Module):
+    """conv-relu-conv plus skip, no BatchNorm: PPO collects with the same weights it then
+    evaluates, and batch statistics would make the two disagree (ratio != 1 at epoch 0).
+    The second conv starts near zero so every block starts close to the identity."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+        nn.init.kaiming_normal_(self.conv1.weight, nonlinearity="relu")
+        nn.init.zeros_(self.conv1.bias)
+        nn.init.normal_(self.conv2.weight, std=1e-3)
+        nn.init.zeros_(self.conv2.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(x + self.conv2(torch.relu(self.conv1(x))))
+
+
+class BoardResNet(ActorCritic):
+    """Board planes [B, C, H, W] -> logits over H*W points (+ ``extra`` global actions), value."""
+
+    def __init__(self, in_channels: int, dist: ActionDist, points: int, blocks: int = 4,
+                 channels: int = 32) -> None:
+        super().__init__()
+        if dist.num_logits < points:
+            raise ValueError(f"{dist.num_logits} actions is fewer than the board's {points} points")
+        self.dist = dist
+        self.extra = dist.num_logits - points
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, channels, 3, padding=1), nn.ReLU())
+        self.tower = nn.Sequential(*[ResidualBlock(channels) for _ in range(blocks)])
+        self.point_head = nn.Conv2d(channels, 1, 1)
+        self.extra_head = layer_init(nn.Linear(channels, self.extra), gain=0.01) if self.extra else None
+        self.value_head = nn.Sequential(layer_init(nn.Linear(channels, channels)), nn.ReLU(),
+                                        layer_init(nn.Linear(channels, 1), gain=1.0))
+        nn.init.normal_(self.point_head.weight, std=0.01)
+        nn.init.zeros_(self.point_head.bias)
+
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        z = self.tower(self.stem(obs))
+        logits = self.point_head(z).flatten(1)
+        pooled = z.mean(dim=(2, 3))
+        if self.extra_head is not None:
+            logits = torch.cat([logits, self.extra_head(pooled)], dim=1)
+        return logits, self.value_head(pooled).squeeze(-1)
+
+
+def build_resnet(observation_space, action_space, blocks: int = 4, channels: int = 32) -> BoardResNet:
+    shape = observation_space.shape
+    if len(shape) != 3:
+        raise ValueError(f"resnet policy needs (C, H, W) board planes, got shape {tuple(shape)}")
+    dist = ActionDist.from_space(action_space)
+    return BoardResNet(shape[0], dist, shape[1] * shape[2], blocks, channels)

@@ -1,0 +1,62 @@
+"""Go as batched two-player turn-based games for self-play training.
+
+:class:`GoGames` is the structure agentctl's self-play adapter reads (``num_games``,
+``observation_space``, ``action_space``, ``reset``, ``reset_games``, ``to_play``,
+``observe``, ``step(actions, active)``, ``done``, ``outcome``). It is duck-typed: this
+module imports nothing of the PPO side. Seat 0 is black. Each game keeps its move list so
+external engines (GnuGo over GTP) can follow it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium import spaces
+
+from .engine import BLACK, GoEngine
+
+
+class GoGames:
+    def __init__(self, num_games: int, board_size: int = 9, komi: float = 7.5, ko_rule: str = "superko",
+                 max_moves: int | None = None, history: int = 4) -> None:
+        self.engine = GoEngine(num_games, board_size, komi=komi, ko_rule=ko_rule, max_moves=max_moves,
+                               history=history)
+        self.num_games = num_games
+        self.board_size = board_size
+        n, c = board_size, self.engine.num_planes
+        self.observation_space = spaces.Box(0.0, 1.0, (c, n, n), np.float32)
+        self.action_space = spaces.Discrete(n * n + 1)
+        self.moves: list[list[int]] = [[] for _ in range(num_games)]
+        self._obs = np.zeros((num_games, c, n, n), np.float32)
+
+    def reset(self, seed: int | None = None) -> None:
+        self.engine.reset()
+        self.moves = [[] for _ in range(self.num_games)]
+
+    def reset_games(self, index: np.ndarray) -> None:
+        index = np.asarray(index, dtype=np.int64).reshape(-1)
+        self.engine.reset(index)
+        for i in index:
+            self.moves[int(i)] = []
+
+    def to_play(self) -> np.ndarray:
+        return (self.engine.to_play != BLACK).astype(np.int64)
+
+    def observe(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.engine.observations(self._obs).copy(), self.engine.mask.copy()
+
+    def step(self, actions: np.ndarray, active: np.ndarray) -> None:
+        live = np.asarray(active, dtype=bool) & ~self.engine.done
+        a = np.where(live, np.asarray(actions, dtype=np.int64), -1)
+        idx = np.flatnonzero(live)
+        if idx.size and not self.engine.mask[idx, a[idx]].all():
+            bad = idx[~self.engine.mask[idx, a[idx]]][0]
+            raise ValueError(f"illegal action {a[bad]} in game {bad}")
+        self.engine._step_unchecked(a)  # -1 leaves a board untouched
+        for i in idx:
+            self.moves[int(i)].append(int(a[i]))
+
+    def done(self) -> np.ndarray:
+        return self.engine.done.copy()
+
+    def outcome(self) -> np.ndarray:
+        return self.engine.outcome().astype(np.float32)
