@@ -2,5 +2,5 @@
 from .engine import BLACK, EMPTY, WHITE, GoEngine, action_to_gtp, gtp_to_action
 from .env import GoAECEnv, GoVectorEnv, env, raw_env
 
-__all__ = ["BLACK", "EMPTY", "WHITE", "GoEngine", "GoAECEnv", "GoVectorEnv", "env", "raw_env",
-           "action_to_gtp", "gtp_to_action"]
+__all__ = ["BLACK", "EMPTY", "WHITE", "GoAECEnv", "GoEngine", "GoVectorEnv", "action_to_gtp",
+           "env", "gtp_to_action", "raw_env"]

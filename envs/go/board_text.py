@@ -1,7 +1,7 @@
 """Text drawing of a Go board and a terminal loop for a human against an agent."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -673,7 +673,7 @@ class GoEngine:
         return np.flatnonzero(self.mask[b]).tolist()
 
     # ----------------------------------------------------------------- copy / pickle
-    def clone(self) -> "GoEngine":
+    def clone(self) -> GoEngine:
         new = object.__new__(GoEngine)
         new.__dict__.update({k: v for k, v in self.__dict__.items() if not isinstance(v, np.ndarray)})
         for k, v in self.__dict__.items():
@@ -683,7 +683,7 @@ class GoEngine:
 
     copy = clone
 
-    def select(self, indices) -> "GoEngine":
+    def select(self, indices) -> GoEngine:
         """A new engine holding copies of the given boards."""
         idx = self._indices(indices)
         new = object.__new__(GoEngine)

@@ -38,8 +38,9 @@ raw_env = None  # set below (PettingZoo convention)
 
 
 class GoAECEnv(AECEnv):
-    metadata = {"render_modes": ["human", "ansi"], "name": "go_v0", "is_parallelizable": False,
-                "render_fps": 2}
+    metadata = {  # noqa: RUF012 (PettingZoo convention)
+        "render_modes": ["human", "ansi"], "name": "go_v0", "is_parallelizable": False,
+        "render_fps": 2}
 
     def __init__(self, board_size: int = 9, komi: float = 7.5, ko_rule: str = "superko",
                  max_moves: int | None = None, history: int = 4,
@@ -206,7 +207,7 @@ class GoVectorEnv:
         self.engine.resign(indices)
         return -np.ones(len(np.atleast_1d(indices)), np.float32)
 
-    def clone(self) -> "GoVectorEnv":
+    def clone(self) -> GoVectorEnv:
         new = object.__new__(GoVectorEnv)
         new.__dict__.update(self.__dict__)
         new.engine = self.engine.clone()

@@ -210,11 +210,9 @@ class GTPClient:
         self.close()
 
     def __del__(self):
-        try:
-            if self.proc.poll() is None:
-                self.proc.kill()
-        except Exception:
-            pass
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
 
 
 def parse_score(text: str) -> float:

@@ -9,8 +9,10 @@ legal moves (pass included).  Runnable: ``python -m agentctl.envs.go.gtp_server
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 import numpy as np
 
@@ -94,7 +96,7 @@ class GTPServer:
             out = fn(args)
         except _Reply as e:
             return f"?{cid} {e}\n\n"
-        except Exception as e:  # never let a bug kill the session
+        except Exception as e:  # noqa: BLE001 (never let a bug kill the session)
             return f"?{cid} internal error: {type(e).__name__}: {e}\n\n"
         out = "" if out is None else str(out)
         return f"={cid} {out}\n\n" if "\n" not in out else f"={cid}\n{out}\n\n"
@@ -142,7 +144,7 @@ class GTPServer:
             k = float(args[0]) if len(args) == 1 else None
         except ValueError:
             k = None
-        if k is None or k != k or abs(k) == float("inf"):
+        if k is None or not math.isfinite(k):
             raise _Reply("syntax error")
         self.komi = k
         self.engine.komi = k
@@ -154,7 +156,7 @@ class GTPServer:
             raise _Reply("syntax error")
         color = self._color(args[0])
         if args[1].lower() == "resign":
-            return None
+            return
         try:
             a = gtp_to_action(args[1], self.board_size)
         except ValueError:

@@ -3,7 +3,6 @@ import warnings
 
 import numpy as np
 import pytest
-
 from agentctl.envs.go import GoVectorEnv, env
 from agentctl.envs.go.board_text import play_terminal, render_board
 
@@ -23,7 +22,7 @@ def test_aec_game_to_the_end():
     seen_agents = set()
     final = {}
     for agent in e.agent_iter():
-        obs, rew, term, trunc, info = e.last()
+        obs, rew, term, trunc, _ = e.last()
         seen_agents.add(agent)
         assert obs["observation"].shape == (9, 5, 5) and obs["observation"].dtype == np.float32
         if term or trunc:

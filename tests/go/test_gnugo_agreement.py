@@ -15,7 +15,6 @@ requires that they are rare (with the ko-aware eye rule above, none occurred in 
 """
 import numpy as np
 import pytest
-
 from agentctl.envs.go.engine import GoEngine, action_to_gtp, gtp_to_action
 from agentctl.envs.go.gtp_client import find_gnugo, parse_score, start_gnugo
 
@@ -113,5 +112,5 @@ def test_gnugo_agreement(n, games):
 @pytest.mark.slow
 @pytest.mark.parametrize("n,games", [(9, 200), (5, 100), (7, 100), (13, 40), (19, 10)])
 def test_gnugo_agreement_full(n, games):
-    compared, dead = _play_games(n, games, seed=1000 + n)
+    compared, _ = _play_games(n, games, seed=1000 + n)
     assert compared >= games - games // 10

@@ -4,9 +4,13 @@ import sys
 import textwrap
 
 import pytest
-
-from agentctl.envs.go.gtp_client import (GTPClient, GTPCommandError, GTPEngineDied, GTPTimeout,
-                                         parse_score)
+from agentctl.envs.go.gtp_client import (
+    GTPClient,
+    GTPCommandError,
+    GTPEngineDied,
+    GTPTimeout,
+    parse_score,
+)
 from agentctl.envs.go.gtp_server import COMMANDS, GTPServer
 
 SERVER = [sys.executable, "-m", "agentctl.envs.go.gtp_server"]
@@ -14,7 +18,7 @@ SERVER = [sys.executable, "-m", "agentctl.envs.go.gtp_server"]
 
 def _session(lines, *args):
     p = subprocess.run(SERVER + list(args), input="\n".join(lines) + "\n", capture_output=True,
-                       text=True, timeout=60)
+                       text=True, timeout=60, check=False)
     assert p.returncode == 0, p.stderr
     blocks = p.stdout.split("\n\n")
     assert blocks[-1] == ""

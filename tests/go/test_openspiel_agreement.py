@@ -4,7 +4,6 @@ the game as a draw when a board move repeats an earlier position; we compare wit
 board (so captures), terminal flag; at the end the winner."""
 import numpy as np
 import pytest
-
 from agentctl.envs.go.engine import GoEngine
 
 pyspiel = pytest.importorskip("pyspiel", reason="open-spiel not installed (pip install open-spiel)")
@@ -54,8 +53,8 @@ def _play_batch(n, games, seed):
                 assert int(eng.winner[b]) == expect
     by_pass = eng.passes >= 2
     by_cap = (eng.move_count >= eng.max_moves) & ~by_pass & ~eng.repeated
-    return steps, dict(passes=int(by_pass.sum()), cap=int(by_cap.sum()),
-                       repetition=int(eng.repeated.sum()), captured=int(captured.sum()))
+    return steps, {"passes": int(by_pass.sum()), "cap": int(by_cap.sum()),
+                   "repetition": int(eng.repeated.sum()), "captured": int(captured.sum())}
 
 
 # about 4,000 random games in the default run (the slow variant: 400 per size, 5..19)

@@ -3,8 +3,7 @@ import pickle
 
 import numpy as np
 import pytest
-
-from agentctl.envs.go.engine import (BLACK, WHITE, GoEngine, action_to_gtp, gtp_to_action)
+from agentctl.envs.go.engine import BLACK, WHITE, GoEngine, action_to_gtp, gtp_to_action
 
 
 def make(text, to_play=BLACK, ko_rule="superko", **kw):
