@@ -175,7 +175,7 @@ def test_disable_classic(run_cli):
 
 def test_plugins_works_when_every_plugin_is_broken(run_cli, make_plugin):
     env = make_plugin(BROKEN["duplicate"][0])
-    env["AGENTCTL_DISABLE_PLUGINS"] = "classic"
+    env["AGENTCTL_LOAD_PLUGINS"] = "broken"  # every other installed plugin is switched off
     out = run_cli("plugins", env=env)
     assert out.returncode == 0
     assert "failed" in out.stdout and "registered twice" in out.stdout
