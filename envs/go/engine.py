@@ -63,6 +63,22 @@ def board_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _TABLE_CACHE[n]
 
 
+_PAD_CACHE: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
+
+
+def padded_tables(n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(p2q [N*N] int32 point -> index on the (N+2)^2 padded board, zobrist [(N+2)^2, 3]
+    in padded indices (0 on the border), padded width N+2)."""
+    if n not in _PAD_CACHE:
+        w = n + 2
+        p = np.arange(n * n)
+        p2q = ((p // n + 1) * w + p % n + 1).astype(np.int32)
+        zobq = np.zeros((w * w, 3), np.uint64)
+        zobq[p2q] = board_tables(n)[2]
+        _PAD_CACHE[n] = (p2q, zobq, w)
+    return _PAD_CACHE[n]
+
+
 # --------------------------------------------------------------------------- kernels
 @njit(cache=True, inline="always")
 def _bloom_has(bloom, b, h):
@@ -88,33 +104,40 @@ def _seen_before(bloom, hist_hash, n_hash, b, h):
 
 @njit(cache=True)
 def _board_mask(b, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash,
-                nbr, ncnt, zob, superko, mask, gid, glibs, ghash, stack, libmark):
-    """Legal-move mask of board b for the colour to play (pass always legal)."""
+                p2q, zobq, w, superko, mask, gid, glibs, ghash, stack, libmark, pb):
+    """Legal-move mask of board b for the colour to play (pass always legal).
+
+    Works on a padded copy ``pb`` (width w = N+2, border value 3, preset by the
+    caller) so neighbours are q-1, q+1, q-w, q+w without tables or bounds tests.
+    gid/libmark/pb have w*w entries, zobq is the zobrist table in padded indices."""
     nn = stones.shape[1]
     c = to_play[b]
     st = stones[b]
     mk = mask[b]
-    # --- group analysis: ids, distinct liberty counts, xor of zobrist keys
     for p in range(nn):
-        gid[p] = -1
-        libmark[p] = -1
+        q = p2q[p]
+        pb[q] = st[p]
+        gid[q] = -1
+        libmark[q] = -1
+    # --- group analysis: ids, distinct liberty counts, xor of zobrist keys
     ng = 0
     for p in range(nn):
-        col = st[p]
-        if col == 0 or gid[p] >= 0:
+        q0 = p2q[p]
+        col = pb[q0]
+        if col == 0 or gid[q0] >= 0:
             continue
-        gid[p] = ng
-        stack[0] = p
+        gid[q0] = ng
+        stack[0] = q0
         sp = 1
         libs = 0
         h = np.uint64(0)
         while sp > 0:
             sp -= 1
             q = stack[sp]
-            h ^= zob[q, col]
-            for k in range(ncnt[q]):
-                r = nbr[q, k]
-                s = st[r]
+            h ^= zobq[q, col]
+            for d in (-1, 1, -w, w):
+                r = q + d
+                s = pb[r]
                 if s == 0:
                     if libmark[r] != ng:
                         libmark[r] = ng
@@ -130,7 +153,8 @@ def _board_mask(b, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash,
     ko = ko_point[b]
     hcur = hashes[b]
     for p in range(nn):
-        if st[p] != 0 or p == ko:
+        q = p2q[p]
+        if pb[q] != 0 or p == ko:
             mk[p] = False
             continue
         ok = False
@@ -138,15 +162,15 @@ def _board_mask(b, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash,
         g0 = -1
         g1 = -1
         g2 = -1
-        for k in range(ncnt[p]):
-            r = nbr[p, k]
-            s = st[r]
+        for d in (-1, 1, -w, w):
+            r = q + d
+            s = pb[r]
             if s == 0:
                 ok = True
             elif s == c:
                 if glibs[gid[r]] > 1:
                     ok = True
-            else:
+            elif s != 3:
                 g = gid[r]
                 if glibs[g] == 1:
                     ok = True
@@ -159,7 +183,7 @@ def _board_mask(b, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash,
                         else:
                             g2 = g
         if ok and superko:
-            hn = hcur ^ zob[p, c] ^ caph
+            hn = hcur ^ zobq[q, c] ^ caph
             if _seen_before(bloom, hist_hash, n_hash, b, hn):
                 ok = False
         mk[p] = ok
@@ -221,7 +245,7 @@ def _finish(b, stones, nbr, ncnt, komi, score, winner, done, stack, mark):
 def _step_board(b, actions, stones, prev, to_play, passes, move_count, ko_point, hashes,
                  bloom, hist_hash, n_hash, captures, last_move, done, winner, score,
                  repeated, mask, nbr, ncnt, zob, komi, max_moves, superko, rep_ends,
-                 moved, stack, mark, bmark, gid, glibs, ghash):
+                 moved, stack, mark, bmark, gid, glibs, ghash, p2q, zobq, w, libmark, pb):
     nn = stones.shape[1]
     nh = prev.shape[1]
     if True:
@@ -325,33 +349,36 @@ def _step_board(b, actions, stones, prev, to_play, passes, move_count, ko_point,
                 mask[b, p] = False
         else:
             _board_mask(b, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash,
-                        nbr, ncnt, zob, superko, mask, gid, glibs, ghash, stack, mark)
+                        p2q, zobq, w, superko, mask, gid, glibs, ghash, stack, libmark, pb)
 
 
 
 def _step_kernel(actions, stones, prev, to_play, passes, move_count, ko_point, hashes,
                  bloom, hist_hash, n_hash, captures, last_move, done, winner, score,
                  repeated, mask, nbr, ncnt, zob, komi, max_moves, superko, rep_ends,
-                 moved, nchunks):
+                 moved, nchunks, p2q, zobq, w):
     nb, nn = stones.shape
     for t in prange(nchunks):
         stack = np.empty(nn, np.int32)
         mark = np.zeros(nn, np.int32)
         bmark = np.empty(nn, np.bool_)
-        gid = np.empty(nn, np.int32)
+        gid = np.empty(w * w, np.int32)
         glibs = np.empty(nn, np.int32)
         ghash = np.empty(nn, np.uint64)
+        libmark = np.empty(w * w, np.int32)
+        pb = np.full(w * w, 3, np.int8)
         lo = t * nb // nchunks
         hi = (t + 1) * nb // nchunks
         for b in range(lo, hi):
             _step_board(b, actions, stones, prev, to_play, passes, move_count, ko_point,
                         hashes, bloom, hist_hash, n_hash, captures, last_move, done, winner,
                         score, repeated, mask, nbr, ncnt, zob, komi, max_moves, superko,
-                        rep_ends, moved, stack, mark, bmark, gid, glibs, ghash)
+                        rep_ends, moved, stack, mark, bmark, gid, glibs, ghash, p2q, zobq, w,
+                        libmark, pb)
 
 
 def _mask_kernel(idx, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash, done,
-                 nbr, ncnt, zob, superko, mask):
+                 p2q, zobq, w, superko, mask):
     nn = stones.shape[1]
     for i in prange(idx.shape[0]):
         b = idx[i]
@@ -360,12 +387,13 @@ def _mask_kernel(idx, stones, to_play, ko_point, hashes, bloom, hist_hash, n_has
                 mask[b, p] = False
             continue
         stack = np.empty(nn, np.int32)
-        libmark = np.empty(nn, np.int32)
-        gid = np.empty(nn, np.int32)
+        libmark = np.empty(w * w, np.int32)
+        gid = np.empty(w * w, np.int32)
         glibs = np.empty(nn, np.int32)
         ghash = np.empty(nn, np.uint64)
+        pb = np.full(w * w, 3, np.int8)
         _board_mask(b, stones, to_play, ko_point, hashes, bloom, hist_hash, n_hash,
-                    nbr, ncnt, zob, superko, mask, gid, glibs, ghash, stack, libmark)
+                    p2q, zobq, w, superko, mask, gid, glibs, ghash, stack, libmark, pb)
 
 
 def _score_kernel(stones, nbr, ncnt, komi, out):
@@ -462,6 +490,10 @@ class GoEngine:
       2 white); ``score`` black - white - komi once done; ``repeated`` (game ended
       on a repetition, only with ``repetition_ends_game``); ``resigned``;
       ``mask`` bool [B, N*N+1] legal moves of the player to move (+ pass, last).
+
+    ``parallel=True`` runs the batched kernels with numba prange over boards; the
+    default serial kernels are faster on a small or busy machine (on the shared
+    2-core box parallel was several times slower), so measure before switching.
     """
 
     def __init__(self, num_boards: int = 1, board_size: int = 9, komi: float = 7.5,
@@ -590,7 +622,7 @@ class GoEngine:
                      self.captures, self.last_move, self.done, self.winner, self.score,
                      self.repeated, self.mask, nbr, cnt, zob, self.komi, self.max_moves,
                      self.ko_rule == "superko", self.repetition_ends_game, self._moved,
-                     _nchunks(self.num_boards, self.parallel))
+                     _nchunks(self.num_boards, self.parallel), *padded_tables(self.board_size))
         return self._moved.copy()
 
     def play(self, board: int, action: int) -> None:
@@ -622,10 +654,9 @@ class GoEngine:
             self.refresh_mask([board])
 
     def refresh_mask(self, indices=None) -> None:
-        nbr, cnt, zob = self._tables()
         idx = self._indices(indices)
         self._k("_mask_kernel")(idx, self.stones, self.to_play, self.ko_point, self.hashes, self.bloom,
-                     self.hist_hash, self.n_hash, self.done, nbr, cnt, zob,
+                     self.hist_hash, self.n_hash, self.done, *padded_tables(self.board_size),
                      self.ko_rule == "superko", self.mask)
 
     def random_actions(self, seed: int | None = None) -> np.ndarray:
