@@ -29,7 +29,7 @@ def run_cli(tmp_path):
 
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
             cwd: Path | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(cli_cmd(*args), capture_output=True, text=True, timeout=timeout,
+        return subprocess.run(cli_cmd(*args), check=False, capture_output=True, text=True, timeout=timeout,
                               env=env if env is not None else clean_env(), cwd=cwd or tmp_path)
 
     return run

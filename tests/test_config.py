@@ -6,7 +6,6 @@ import dataclasses
 import tomllib
 
 import pytest
-
 from agentctl.config import FIELDS, PPOConfig, load_toml, merge, parse_set, resolve
 from agentctl.errors import UserError
 
@@ -160,11 +159,10 @@ def test_toml_round_trip_keys_needing_quotes():
 def test_run_saves_resolved_config(tmp_path, monkeypatch):
     """`train --config f.toml --set ...` writes config.toml equal to the checkpoint's config,
     with every layer applied in order (cartpole's default_config is the env layer)."""
-    from click.testing import CliRunner
-
     from agentctl import checkpoint
     from agentctl.cli import cli
     from agentctl.host import get_host
+    from click.testing import CliRunner
 
     monkeypatch.chdir(tmp_path)
     conf = tmp_path / "run.toml"

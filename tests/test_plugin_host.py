@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 import types
 
-import pytest
-
 import agentctl
+import pytest
 from agentctl.errors import SpecError, UserError
 from agentctl.host import PluginHost
-
 from conftest import clean_env
 
 # -- broken plugins through a real entry point ------------------------------------------
@@ -113,7 +111,7 @@ def test_broken_plugin_is_skipped_with_one_line(case, run_cli, make_plugin):
     text = run_cli("plugins", env=env)
     assert text.returncode == 0
     assert "broken  (broken-plugin 0.1)  failed" in text.stdout
-    assert f"reason: " in text.stdout and reason in text.stdout
+    assert "reason: " in text.stdout and reason in text.stdout
 
 
 def test_cartpole_still_trains_name_resolution_with_broken_plugin(run_cli, make_plugin):
@@ -273,7 +271,7 @@ def test_partial_registration_undone_in_process(host):
 
 def test_misspelled_decorated_hook_in_process(host):
     @agentctl.hookimpl
-    def regster_envs(register):  # noqa: ANN001
+    def regster_envs(register):
         pass
 
     info = host.add_module(module("typo", regster_envs=regster_envs), "typo")

@@ -14,10 +14,6 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorWrapper
-from torch import nn
-
 from agentctl.config import PPOConfig
 from agentctl.errors import UserError
 from agentctl.nn.distributions import ActionDist
@@ -25,6 +21,9 @@ from agentctl.nn.mlp import build_mlp
 from agentctl.nn.policy import ActorCritic
 from agentctl.ppo.rollout import Collector, inner_space
 from agentctl.ppo.trainer import Trainer
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorWrapper
+from torch import nn
 
 CPU = torch.device("cpu")
 

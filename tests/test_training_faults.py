@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from agentctl import checkpoint
-
 from conftest import clean_env, cli_cmd
 
 
@@ -22,7 +20,7 @@ def _wait_for(predicate, proc: subprocess.Popen, timeout: float = 90.0) -> None:
         if predicate():
             return
         if proc.poll() is not None:
-            out, err = proc.communicate()
+            _, err = proc.communicate()
             pytest.fail(f"train exited early ({proc.returncode}): {err[-2000:]}")
         time.sleep(0.05)
     proc.kill()
@@ -67,7 +65,7 @@ def test_kill_9_leaves_loadable_checkpoints_and_resumes(tmp_path, run_cli):
     ckpts = checkpoint.list_checkpoints(ckpt_dir)
     assert len(ckpts) >= 2
     for name in names:  # anything else is a temp file that find() must never pick
-        assert name.startswith("step_") or name.startswith(".tmp-"), names
+        assert name.startswith(("step_", ".tmp-")), names
     for path in ckpts:
         state = checkpoint.load(path)
         assert _finite(state) and path.name == f"step_{state['trainer']['global_step']:012d}.pt"
