@@ -7,11 +7,13 @@ from typing import Sequence
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from agentctl.nn.distributions import ActionDist
 from agentctl.nn.policy import ActorCritic, layer_init
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
+_ACT_FN = {nn.Tanh: torch.tanh, nn.ReLU: torch.relu}
 
 
 def _trunk(in_dim: int, hidden: Sequence[int], act: type[nn.Module]) -> list[nn.Module]:
@@ -35,10 +37,24 @@ class MLPPolicy(ActorCritic):
                                    layer_init(nn.Linear(last, dist.num_logits), gain=0.01))
         self.critic = nn.Sequential(*_trunk(obs_dim, hidden_sizes, act),
                                     layer_init(nn.Linear(last, 1), gain=1.0))
+        self._act = _ACT_FN[act]
+        # Plain lists of the same Linear modules (not registered twice; state_dict unchanged).
+        self._actor_layers = [m for m in self.actor if isinstance(m, nn.Linear)]
+        self._critic_layers = [m for m in self.critic if isinstance(m, nn.Linear)]
+
+    @staticmethod
+    def _run(layers: list[nn.Linear], act, x: torch.Tensor) -> torch.Tensor:
+        for layer in layers[:-1]:
+            x = act(F.linear(x, layer.weight, layer.bias))
+        last = layers[-1]
+        return F.linear(x, last.weight, last.bias)
 
     def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # Same layers and math as calling the Sequentials, without nn.Module.__call__ per layer
+        # (~1.5 us each, 14 per forward, tens of thousands of forwards per run).
         obs = obs.flatten(1)
-        return self.actor(obs), self.critic(obs).squeeze(-1)
+        return (self._run(self._actor_layers, self._act, obs),
+                self._run(self._critic_layers, self._act, obs).squeeze(-1))
 
 
 def build_mlp(observation_space, action_space, hidden_sizes: Sequence[int] = (64, 64),
