@@ -21,10 +21,16 @@ Ratios printed are from the same invocation (sides interleaved per seed).
 
 Output: one JSON line per thread count (means over seeds; per-seed values in ``runs``).
 
-Measured on the 2-core dev box (noisy shared VM), 100k steps, seed 1, before any speed-ups:
-    threads 1: ours 9,100 env-steps/s, SB3 6,322, ratio 1.44, eval return 500 / 500
-    threads 2: ours 1,554 env-steps/s, SB3 3,259, ratio 0.48, eval return 500 / 500
-With 2 threads both sides are dominated by OpenMP/MKL thread wake-ups on tiny tensors.
+Measured, 100k steps, seed 1, eval = 20 deterministic episodes (both sides 500.0 everywhere):
+    quiet 16-core Intel Xeon, torch 2.11, after the MLP-forward/trainer speed-ups:
+      threads 1: ours 5,296 env-steps/s, SB3 3,093, ratio 1.71
+      threads 2: ours 4,676 env-steps/s, SB3 2,724, ratio 1.72
+    2-core dev VM, torch 2.13, before them (shared and noisy: SB3 ranges 3,300-6,300 at 1 thread):
+      threads 1: ours 9,100 env-steps/s, SB3 6,322, ratio 1.44
+      threads 2: ours 1,554 env-steps/s, SB3 3,259, ratio 0.48
+On the 2-vCPU VM a second OpenMP/MKL thread costs far more than it saves on these tiny
+tensors (spin/wake-up; OMP_WAIT_POLICY=PASSIVE cuts it ~5x): compare 2-thread numbers only
+within one invocation.
 """
 
 from __future__ import annotations
