@@ -12,8 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from agentctl.errors import UserError
 
 _NAME = re.compile(r"^step_(\d+)\.pt$")
@@ -21,6 +19,8 @@ _NAME = re.compile(r"^step_(\d+)\.pt$")
 
 def save(state: dict[str, Any], directory: Path, step: int, keep: int = 0) -> Path:
     """Write ``state`` as ``directory/step_<step>.pt`` atomically; prune to ``keep`` latest."""
+    import torch
+
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"step_{step:012d}.pt"
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pt")
@@ -61,8 +61,10 @@ def find(path: str | Path) -> Path:
     raise UserError(f"no checkpoint in {path} (expected checkpoints/step_*.pt)")
 
 
-def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+def load(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
     """Load a checkpoint (it holds pickled env state: only load checkpoints you trust)."""
+    import torch
+
     path = find(path)
     try:
         state = torch.load(path, map_location=map_location, weights_only=False)

@@ -140,3 +140,26 @@ def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any,
 
 def _rate(scores: list[float]) -> float | None:
     return sum(r > 0 for r in scores) / len(scores) if scores else None
+
+
+def load_policy(path: str, registry: Registry, env_kwargs: dict[str, Any] | None = None,
+                device: str = "cpu") -> tuple[Any, Any, Any]:
+    """(policy in eval mode, env spec, config) from a checkpoint, for commands that play.
+
+    ``env_kwargs`` override the run's (e.g. another board size for a size-agnostic net)."""
+    import dataclasses
+
+    from agentctl.run import build_policy, make_envs, resolve_device
+
+    state = ckpt.load(path)
+    spec = registry.resolve("env", state["env"])
+    cfg = resolve(state["config"])
+    if env_kwargs:
+        cfg = dataclasses.replace(cfg, env_kwargs={**cfg.env_kwargs, **env_kwargs})
+    probe = make_envs(spec, cfg, num_envs=1, seed=0)
+    policy = build_policy(registry, spec, cfg, probe)
+    try:
+        policy.load_state_dict(state["trainer"]["model"])
+    except RuntimeError as exc:
+        raise UserError(f"checkpoint {state['path']} does not fit env settings {env_kwargs}: {exc}") from exc
+    return policy.to(resolve_device(device)).eval(), spec, cfg

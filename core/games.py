@@ -176,6 +176,16 @@ class DihedralAugment:
                 out_mask[idx, :nn_] = mask[idx][:, self.gather[k]]
         return out_obs, out_mask
 
+    def to_frame(self, index: np.ndarray, real_actions: np.ndarray) -> np.ndarray:
+        """Real-board actions of games ``index`` expressed in their current frames (for
+        opponents that compute moves on the real board, e.g. external engines)."""
+        out = np.asarray(real_actions, dtype=np.int64).copy()
+        nn_ = self.n * self.n
+        for k, (i, a) in enumerate(zip(np.asarray(index), out)):
+            if a < nn_:
+                out[k] = int(np.flatnonzero(self.gather[self.frame[i]] == a)[0])
+        return out
+
     def step(self, actions: np.ndarray, active: np.ndarray) -> None:
         actions = np.asarray(actions, dtype=np.int64).copy()
         nn_ = self.n * self.n

@@ -120,6 +120,23 @@ def build_selfplay(registry: Registry, spec: EnvSpec, cfg: PPOConfig, games: Any
     return SelfPlayVecEnv(games, pool)
 
 
+def periodic_eval(registry: Registry, spec: EnvSpec, cfg: PPOConfig, trainer: Any) -> dict[str, Any]:
+    """Greedy learner vs ``eval_opponent`` for ``eval_games`` games (its own seeds and RNGs, so
+    training's random streams, and exact resume, are untouched)."""
+    from agentctl.evaluate import play_games
+
+    seed = cfg.seed + 20_000 + trainer.update
+    games = make_envs(spec, cfg, num_envs=min(cfg.eval_games + cfg.eval_games % 2, 16), seed=seed)
+    was_training = trainer.policy.training
+    trainer.policy.eval()
+    result = play_games(registry, spec, cfg, trainer.policy, games, cfg.eval_opponent, cfg.eval_games,
+                        deterministic=True, seed=seed)
+    trainer.policy.train(was_training)
+    low, high = result["win_rate_ci95"]
+    return {"eval_opponent": cfg.eval_opponent, "eval_win_rate": result["win_rate"],
+            "eval_win_rate_low": low, "eval_win_rate_high": high, "eval_draw_rate": result["draw_rate"]}
+
+
 def mean_first_last(returns: list[float], frac: float = 0.1) -> tuple[float | None, float | None]:
     """Mean return over the first and last ``frac`` of finished episodes."""
     if not returns:
@@ -170,11 +187,6 @@ class _Interrupt:
 
 def train(req: TrainRequest, registry: Registry) -> dict[str, Any]:
     """Run (or resume) training; returns the summary printed by ``agentctl train --json``."""
-    import torch
-
-    from agentctl.logging import RunLogger, TrainProgress, truncate_metrics
-    from agentctl.ppo.trainer import Trainer
-
     state = None
     if req.resume:
         state = ckpt.load(req.resume)
@@ -189,7 +201,12 @@ def train(req: TrainRequest, registry: Registry) -> dict[str, Any]:
         spec = registry.resolve("env", req.env)
         layers = [spec.default_config, req.config_file or {}, req.overrides or {}]
         run_dir = Path(req.run_dir) if req.run_dir else _new_run_dir(spec.name)
-    cfg = resolve(*layers)
+    cfg = resolve(*layers)  # user errors surface here, before torch is imported
+
+    import torch
+
+    from agentctl.logging import RunLogger, TrainProgress, truncate_metrics
+    from agentctl.ppo.trainer import Trainer
 
     if cfg.torch_threads > 0:
         torch.set_num_threads(cfg.torch_threads)
@@ -236,6 +253,8 @@ def train(req: TrainRequest, registry: Registry) -> dict[str, Any]:
                 elapsed = time.perf_counter() - start
                 metrics["steps_per_s"] = (trainer.global_step - start_step) / max(elapsed, 1e-9)
                 metrics["wall_s"] = prior_wall + elapsed
+                if pool is not None and cfg.eval_every > 0 and trainer.update % cfg.eval_every == 0:
+                    metrics.update(periodic_eval(registry, spec, cfg, trainer))
                 logger.log(metrics)
                 recent = [r for r, _ in trainer.episodes[-20:]]
                 bar.update(trainer.global_step, metrics["steps_per_s"], float(np.mean(recent)) if recent else None)

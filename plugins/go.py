@@ -49,7 +49,12 @@ def make_games(num_envs: int = 1, seed: int | None = None, board_size: int = 9, 
 
 def make_gnugo(arg: str | None = None, *, seed: int | None = None, env_kwargs: dict | None = None) -> Any:
     """``gnugo`` or ``gnugo:LEVEL`` (default level 1)."""
-    from agentctl.plugins.go_opponents import GnuGoOpponent
+    from agentctl.envs.go.gnugo_opponent import GnuGoOpponent
+    from agentctl.envs.go.gtp_client import find_gnugo
+    from agentctl.errors import UserError
+
+    if find_gnugo() is None:
+        raise UserError("gnugo not found (looked on PATH and /usr/games/gnugo): apt-get install gnugo")
 
     env_kwargs = env_kwargs or {}
     return GnuGoOpponent(level=int(arg) if arg else 1, board_size=int(env_kwargs.get("board_size", 9)),
@@ -67,3 +72,55 @@ def register_envs(register) -> None:
 def register_opponents(register) -> None:
     register("gnugo", "agentctl.plugins.go:make_gnugo", env="go",
              description="GnuGo over GTP: gnugo[:LEVEL] (needs the gnugo program)")
+
+
+def _agent_chooser(checkpoint: str | None, board_size: int):
+    """``choose_move(engine) -> action`` from a checkpoint (greedy), or None for random play."""
+    if not checkpoint:
+        return None
+    import torch
+
+    from agentctl.evaluate import load_policy
+    from agentctl.host import get_host
+
+    policy, spec, _ = load_policy(checkpoint, get_host().registry, {"board_size": board_size})
+    if spec.name != "go":
+        from agentctl.errors import UserError
+
+        raise UserError(f"{checkpoint} is a checkpoint of {spec.name!r}, not go")
+
+    @torch.inference_mode()
+    def choose(engine) -> int:
+        obs = torch.as_tensor(engine.observations()[:1])
+        mask = torch.as_tensor(engine.legal_mask()[:1].copy())
+        logits, _ = policy(obs)
+        return int(policy.dist.mode(logits, mask)[0])
+
+    return choose
+
+
+@agentctl.hookimpl
+def register_commands(cli) -> None:
+    import click
+
+    @cli.command("gtp")
+    @click.option("--checkpoint", type=click.Path(exists=True), help="Go checkpoint or run dir (default: random play).")
+    @click.option("--board-size", type=click.IntRange(5, 19), default=9, show_default=True)
+    @click.option("--komi", type=float, default=7.5, show_default=True)
+    def gtp(checkpoint: str | None, board_size: int, komi: float) -> None:
+        """Speak GTP v2 on stdin/stdout (for GoGui, Sabaki, twogtp, other engines)."""
+        from agentctl.envs.go.gtp_server import GTPServer
+
+        GTPServer(_agent_chooser(checkpoint, board_size), board_size=board_size, komi=komi,
+                  name="agentctl").serve()
+
+    @cli.command("play")
+    @click.option("--env", "env_name", default="go", show_default=True, type=click.Choice(["go"]))
+    @click.option("--checkpoint", type=click.Path(exists=True), help="Go checkpoint or run dir (default: random play).")
+    @click.option("--color", type=click.Choice(["black", "white"]), default="black", show_default=True)
+    @click.option("--board-size", type=click.IntRange(5, 19), default=9, show_default=True)
+    def play(env_name: str, checkpoint: str | None, color: str, board_size: int) -> None:
+        """Play the agent in the terminal (moves like D4, pass, undo, resign, quit)."""
+        from agentctl.envs.go.board_text import play_terminal
+
+        play_terminal(_agent_chooser(checkpoint, board_size), board_size=board_size, human_color=color)

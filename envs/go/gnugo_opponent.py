@@ -1,0 +1,70 @@
+"""GnuGo as a batched opponent: one GTP process per game slot, kept in sync with the moves.
+
+``act`` follows the opponent shape agentctl's self-play uses (observation, mask, and the
+``game``/``index`` of the batch, because GnuGo needs the move history, not planes). The games
+object must expose ``moves[i]`` (the action list of game ``i``, as ``GoGames`` does), or wrap
+one as ``.games`` (symmetry augmentation), mapping real moves into its frame via ``to_frame``.
+GnuGo's ``resign`` is played as a pass (the game then ends by scoring).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .engine import action_to_gtp, gtp_to_action
+from .gtp_client import GTPClient, start_gnugo
+
+
+class GnuGoOpponent:
+    def __init__(self, level: int = 1, board_size: int = 9, komi: float = 7.5, timeout: float = 30.0) -> None:
+        self.level, self.board_size, self.komi, self.timeout = level, board_size, komi, timeout
+        self.clients: dict[int, GTPClient] = {}
+        self.synced: dict[int, list[int]] = {}
+
+    def _client(self, i: int) -> GTPClient:
+        if i not in self.clients:
+            self.clients[i] = start_gnugo(self.level, self.board_size, self.komi, timeout=self.timeout)
+            self.synced[i] = []
+        return self.clients[i]
+
+    def act(self, observation: np.ndarray, action_mask: np.ndarray, *, game: Any = None,
+            index: np.ndarray | None = None) -> np.ndarray:
+        if game is None or index is None:
+            raise ValueError("GnuGoOpponent needs the games batch and indices (it replays the move history)")
+        base = getattr(game, "games", game)
+        n = self.board_size
+        out = np.empty(len(index), dtype=np.int64)
+        for k, i in enumerate(np.asarray(index)):
+            i = int(i)
+            moves = base.moves[i]
+            client = self._client(i)
+            known = self.synced[i]
+            if moves[: len(known)] != known:  # a new game in this slot
+                client.clear_board()
+                known = []
+            for j in range(len(known), len(moves)):
+                client.play("B" if j % 2 == 0 else "W", action_to_gtp(moves[j], n))
+            vertex = client.genmove("B" if len(moves) % 2 == 0 else "W").strip().lower()
+            if vertex == "resign":
+                action = n * n
+                client.clear_board()  # gnugo's board no longer matches; resync from scratch
+                self.synced[i] = []
+            else:
+                action = n * n if vertex == "pass" else gtp_to_action(vertex, n)
+                self.synced[i] = list(moves) + [action]
+            out[k] = action
+        to_frame = getattr(game, "to_frame", None)
+        return to_frame(index, out) if to_frame is not None else out
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+        self.clients.clear()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
