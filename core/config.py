@@ -58,6 +58,7 @@ class PPOConfig:
     checkpoint_every: int = _f(50, "Write a checkpoint every this many updates (and at the end).")
     keep_checkpoints: int = _f(3, "Keep this many latest checkpoints (0 keeps all).")
     tensorboard: bool = _f(True, "Write TensorBoard events to the run directory.")
+    time_limit_s: float = _f(0.0, "Stop (checkpointed, resumable) after this many seconds of training (0 = no limit).")
     opponents: dict = _f({"latest": 0.5, "snapshot": 0.3, "random": 0.2},
                          "Multi-agent envs: sampling weights of the learner's opponents per game "
                          "(latest = current weights, snapshot = a past one, or an opponent name).")

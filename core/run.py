@@ -267,6 +267,8 @@ def train(req: TrainRequest, registry: Registry) -> dict[str, Any]:
                 if stop.requested:
                     interrupted = True
                     break
+                if cfg.time_limit_s > 0 and time.perf_counter() - start >= cfg.time_limit_s:
+                    break
             last_path = save()
     finally:
         logger.close()
