@@ -26,7 +26,7 @@ GO_DEFAULTS = {
     # One thread: small convs gain little from two, and oversubscribed cores (numba, other
     # processes) make multi-threaded torch 10-30x slower.
     "torch_threads": 1,
-    "policy_kwargs": {"blocks": 3, "channels": 32},
+    "policy_kwargs": {"blocks": 2, "channels": 32},
     "env_kwargs": {"board_size": 9},
     "snapshot_every": 5,
     "checkpoint_every": 10,
