@@ -14,10 +14,13 @@ from agentctl.envs.go.gtp_client import (
 from agentctl.envs.go.gtp_server import COMMANDS, GTPServer
 
 SERVER = [sys.executable, "-m", "agentctl.envs.go.gtp_server"]
+# The same server behind the CLI (`agentctl gtp`), as users and GUIs start it.
+CLI_SERVER = [sys.executable, "-m", "agentctl.cli", "gtp"]
+SERVERS = pytest.mark.parametrize("server", [SERVER, CLI_SERVER], ids=["module", "agentctl-gtp"])
 
 
-def _session(lines, *args):
-    p = subprocess.run(SERVER + list(args), input="\n".join(lines) + "\n", capture_output=True,
+def _session(lines, *args, server=SERVER):
+    p = subprocess.run(server + list(args), input="\n".join(lines) + "\n", capture_output=True,
                        text=True, timeout=60, check=False)
     assert p.returncode == 0, p.stderr
     blocks = p.stdout.split("\n\n")
@@ -25,7 +28,8 @@ def _session(lines, *args):
     return blocks[:-1]
 
 
-def test_scripted_session_every_command():
+@SERVERS
+def test_scripted_session_every_command(server):
     script = [
         "1 protocol_version", "2 name", "3 version", "4 known_command play",
         "5 known_command frobnicate", "6 list_commands", "7 boardsize 7", "8 clear_board",
@@ -34,7 +38,7 @@ def test_scripted_session_every_command():
         "# a comment line", "", "18 play b A1", "19 play w pass", "20 final_score",
         "21 quit", "22 name",
     ]
-    r = _session(script, "--board-size", "9")
+    r = _session(script, "--board-size", "9", server=server)
     assert r[0] == "=1 2" and r[1] == "=2 agentctl" and r[2].startswith("=3 ")
     assert r[3] == "=4 true" and r[4] == "=5 false"
     listed = r[5].split("\n")
@@ -52,14 +56,15 @@ def test_scripted_session_every_command():
     assert len(r) == 21  # nothing after quit
 
 
-def test_error_answers_for_malformed_input():
+@SERVERS
+def test_error_answers_for_malformed_input(server):
     script = [
         "frobnicate", "boardsize", "boardsize x", "boardsize 25", "boardsize 4", "komi",
         "komi abc", "play", "play black", "play purple D4", "play black Z99", "play black I5",
         "play black D4 extra", "genmove", "genmove green", "known_command", "7",
         "play black D4", "play white D4", "\tplay\twhite\tE5 ", "1 play black E5",
     ]
-    r = _session(script)
+    r = _session(script, server=server)
     want = ["? unknown command", "? syntax error", "? syntax error", "? unacceptable size",
             "? unacceptable size", "? syntax error", "? syntax error", "? syntax error",
             "? syntax error", "? invalid color", "? illegal move", "? illegal move",
@@ -146,3 +151,33 @@ def test_parse_score():
     assert parse_score("0") == 0
     with pytest.raises(ValueError):
         parse_score("X+1")
+
+
+def test_agentctl_gtp_plays_the_checkpoints_greedy_move(tmp_path):
+    """`agentctl gtp --checkpoint` answers genmove with the policy's most likely legal move."""
+    import numpy as np
+    import torch
+
+    from agentctl.envs.go.engine import GoEngine, gtp_to_action
+    from agentctl.evaluate import load_policy
+    from agentctl.host import get_host
+
+    run = tmp_path / "go"
+    subprocess.run([sys.executable, "-m", "agentctl.cli", "train", "--env", "go", "--steps", "600",
+                    "--set", "num_envs=4", "--set", "num_steps=64", "--set", "env_kwargs.board_size=7",
+                    "--set", "tensorboard=false", "--run-dir", str(run), "--json"],
+                   check=True, capture_output=True, timeout=300)
+    lines = ["boardsize 7", "clear_board", "play black D4", "play white C3", "genmove black", "quit"]
+    r = _session(lines, "--checkpoint", str(run), "--board-size", "7", server=CLI_SERVER)
+    assert r[4].startswith("= ")
+    move = gtp_to_action(r[4][2:], 7)
+
+    policy, _, _ = load_policy(str(run), get_host().registry, {"board_size": 7})
+    engine = GoEngine(1, 7)
+    engine.play(0, gtp_to_action("D4", 7))
+    engine.play(0, gtp_to_action("C3", 7))
+    with torch.no_grad():
+        logits, _ = policy(torch.as_tensor(engine.observations()))
+    logits = logits[0].numpy().copy()
+    logits[~engine.legal_mask()[0]] = -np.inf
+    assert move == int(np.argmax(logits))
