@@ -42,6 +42,12 @@ class RandomOpponent:
         u = self.rng.random(action_mask.shape)
         return np.argmax(np.where(action_mask, u, -1.0), axis=1)
 
+    def state_dict(self) -> dict[str, Any]:
+        return {"rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.rng.bit_generator.state = state["rng"]
+
 
 class PolicyOpponent:
     """A policy network playing a seat (sampled actions, or greedy when ``deterministic``)."""
@@ -119,7 +125,8 @@ class OpponentPool:
 
     def _load_snapshot(self, path: str) -> None:
         if self._snapshot_module is None:
-            self._snapshot_module = self.make_module().to(next(self.learner.parameters()).device).eval()
+            with torch.random.fork_rng(devices=[]):  # building it must not move the global RNG
+                self._snapshot_module = self.make_module().to(next(self.learner.parameters()).device).eval()
         state = torch.load(path, map_location="cpu", weights_only=False)
         self._snapshot_module.load_state_dict(state["model"])
         self.current_snapshot = path
@@ -138,8 +145,9 @@ class OpponentPool:
         return self.fixed[name]
 
     def state_dict(self) -> dict[str, Any]:
+        fixed = {name: opp.state_dict() for name, opp in self.fixed.items() if hasattr(opp, "state_dict")}
         return {"snapshots": list(self.snapshots), "current": self.current_snapshot,
-                "rng": self.rng.bit_generator.state, "generator": self.generator.get_state()}
+                "rng": self.rng.bit_generator.state, "generator": self.generator.get_state(), "fixed": fixed}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.snapshots = [p for p in state["snapshots"] if Path(p).exists()]
@@ -148,6 +156,9 @@ class OpponentPool:
             print(f"agentctl: {missing} opponent snapshot file(s) are gone; continuing without them")
         self.rng.bit_generator.state = state["rng"]
         self.generator.set_state(state["generator"])
+        for name, opp_state in state.get("fixed", {}).items():
+            if name in self.fixed:  # opponents with state (RNGs) continue where they were
+                self.fixed[name].load_state_dict(opp_state)
         if state["current"] and Path(state["current"]).exists():
             self._load_snapshot(state["current"])
 
