@@ -185,6 +185,39 @@ def plot(runs: tuple[str, ...], output: str, metric: str) -> None:
     click.echo(f"wrote {plot_runs(list(runs), output, metric)}")
 
 
+# -- plugin authoring ---------------------------------------------------------------------
+@cli.command("new-plugin")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["single", "multi", "sequence"]), default="single", show_default=True,
+              help="single: Gymnasium env; multi: two-player game (self-play); sequence: skeleton (no training yet).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Folder to create (default ./NAME).")
+def new_plugin(name: str, kind: str, directory: str | None) -> None:
+    """Scaffold a plugin package registering an env named NAME."""
+    from agentctl.scaffold import scaffold
+
+    path = scaffold(name, kind, directory)
+    click.echo(f"created {path} (plugin {name!r}, kind {kind})\n"
+               f"next: pip install -e {path} && agentctl check-plugin {name} && python -m pytest {path}")
+
+
+@cli.command("check-plugin")
+@click.argument("name")
+@click.option("--steps", type=int, default=300, show_default=True, help="Training smoke-test steps (0 skips it).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def check_plugin_cmd(ctx: click.Context, name: str, steps: int, as_json: bool) -> None:
+    """Validate an installed plugin (by entry-point name): specs, env API tests, policy, training."""
+    from agentctl.testing import check_plugin
+
+    report = check_plugin(name, smoke_steps=steps)
+    if as_json:
+        _emit_json(report.to_dict())
+    else:
+        click.echo(report.format(traces=bool(ctx.obj and ctx.obj.get("debug"))))
+    if not report.ok:
+        sys.exit(1)
+
+
 def main() -> None:
     debug = "--debug" in sys.argv[1:]
     try:

@@ -26,7 +26,7 @@ def register_envs(register: Callable[..., None]) -> None:
     """Register environments.
 
     ``register(name, entry_point, *, kind, description="", default_config=None,
-    policy=None, env_kwargs=None)``
+    policy=None, env_kwargs=None, reference_env=None)``
 
     - ``entry_point``: ``"pkg.module:function"`` (imported only when the env is made, so
       listing envs stays fast) or a callable.
@@ -36,6 +36,12 @@ def register_envs(register: Callable[..., None]) -> None:
     - ``default_config``: PPO config overrides that suit this env (e.g. a short default
       ``total_timesteps``); users override them with ``--config``/``--set``.
     - ``policy``: name of the default policy builder (``"mlp"`` when omitted).
+    - ``env_kwargs``: keyword arguments always passed to the entry point (users add more
+      with ``--set env_kwargs.KEY=VALUE``).
+    - ``reference_env``: optional ``"pkg.mod:fn"`` or callable, ``fn(**env_kwargs)``
+      returning one unbatched env in the standard API (a ``gymnasium.Env`` for
+      ``"single"``, a PettingZoo AEC env for ``"multi"``); ``agentctl check-plugin`` runs
+      Gymnasium's env checker / PettingZoo's ``api_test`` on it. (Added in API 1.)
     """
 
 
@@ -53,8 +59,11 @@ def register_policies(register: Callable[..., None]) -> None:
 def register_opponents(register: Callable[..., None]) -> None:
     """Register opponents for multi-agent envs.
 
-    ``register(name, factory, *, env, description="")``: ``factory(**kwargs)`` returns an
-    object with ``act(observation, action_mask) -> action``.
+    ``register(name, factory, *, env, description="")``: ``env`` is the env name it plays
+    (``"*"``: any). ``factory(arg, *, seed, env_kwargs)`` (``arg``: the text after ``:`` in
+    ``name:arg``, else None) returns an object with ``act(observation, action_mask, *,
+    game=None, index=None) -> actions`` acting on a batch of games (observations and masks
+    from the mover's view; ``game``/``index`` give engines the full game state).
     """
 
 

@@ -79,6 +79,9 @@ class EnvSpec:
     default_config: Mapping[str, Any] = field(default_factory=dict)
     policy: str = "mlp"
     env_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    # Optional: one unbatched env in the standard API (a gymnasium.Env for "single", a
+    # PettingZoo AEC env for "multi"), for API checkers (`agentctl check-plugin`) and tests.
+    reference_env: str | Callable | None = None
 
     category = "env"
 
@@ -89,6 +92,12 @@ class EnvSpec:
     def make(self, **kwargs: Any) -> Any:
         """Call the entry point with ``env_kwargs`` updated by ``kwargs``."""
         return load_entry_point(self.entry_point)(**{**self.env_kwargs, **kwargs})
+
+    def make_reference(self, **kwargs: Any) -> Any:
+        """One unbatched env from ``reference_env`` (None when the plugin gives none)."""
+        if self.reference_env is None:
+            return None
+        return load_entry_point(self.reference_env)(**{**self.env_kwargs, **kwargs})
 
 
 class Registry:
@@ -112,10 +121,13 @@ class Registry:
                 env_kwargs = dict(kwargs.pop("env_kwargs", None) or {})
                 policy = kwargs.pop("policy", None) or "mlp"
                 description = kwargs.pop("description", "")
+                reference_env = kwargs.pop("reference_env", None)
+                if reference_env is not None:
+                    _check_target(f"env {name!r} reference_env", reference_env)
                 if kwargs:
                     raise SpecError(f"env {name!r}: unknown register() arguments {sorted(kwargs)}")
                 item: Any = EnvSpec(name, target, kind, plugin, str(description),
-                                    default_config, policy, env_kwargs)
+                                    default_config, policy, env_kwargs, reference_env)
             else:
                 _check_target(f"{category} {name!r}", target)
                 description = kwargs.pop("description", "")

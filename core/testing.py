@@ -1,0 +1,504 @@
+"""Checks for plugin authors: what ``agentctl check-plugin NAME`` runs, importable for pytest.
+
+``check_plugin(name)`` loads the installed plugins, finds the one with entry-point name
+``name`` and runs, per env it registers: spec validation, the env API checks (Gymnasium's
+``check_env`` / the vector-env basics for ``single``; the ``TurnBasedGames`` contract and
+PettingZoo's ``api_test`` for ``multi``), the default policy build, every opponent it
+registers, and a short PPO training run (``smoke_steps``). It returns a :class:`Report`:
+one line per check, PASS / FAIL / SKIP with the reason.
+
+In a plugin's own test suite::
+
+    from agentctl.testing import assert_plugin_ok
+
+    def test_plugin():
+        assert_plugin_ok("myplugin")
+
+The building blocks (``check_env_spec``, ``check_vector_env``, ``check_gym_env``,
+``check_games``, ``check_aec_env``, ``check_games_match_aec``, ``check_policy``,
+``check_opponent``, ``smoke_train``) raise ``AssertionError`` with a clear message, so they
+work as plain pytest assertions too. Heavy imports (torch, gymnasium, pettingzoo) happen
+inside the functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from agentctl.errors import UserError
+from agentctl.host import PluginHost, PluginInfo, get_host
+from agentctl.registry import EnvSpec, Registry
+
+PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
+
+
+class SkipCheck(Exception):
+    """Raised by a check that does not apply (reported as SKIP with the reason)."""
+
+
+@dataclass
+class Check:
+    name: str
+    status: str
+    detail: str = ""
+    trace: str = ""
+
+
+@dataclass
+class Report:
+    plugin: str
+    header: str = ""
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.status != FAIL for c in self.checks)
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if c.status == FAIL]
+
+    def format(self, traces: bool = False) -> str:
+        width = max((len(c.name) for c in self.checks), default=10)
+        lines = [self.header or f"plugin {self.plugin!r}"]
+        for c in self.checks:
+            lines.append(f"{c.status}  {c.name:<{width}}  {c.detail}".rstrip())
+            if traces and c.trace:
+                lines.append("      " + c.trace.rstrip().replace("\n", "\n      "))
+        counts = {s: sum(c.status == s for c in self.checks) for s in (PASS, FAIL, SKIP)}
+        verdict = "PASS" if self.ok else "FAIL"
+        lines.append(f"result: {verdict} ({counts[PASS]} passed, {counts[FAIL]} failed, {counts[SKIP]} skipped)")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"plugin": self.plugin, "ok": self.ok,
+                "checks": [{"name": c.name, "status": c.status, "detail": c.detail} for c in self.checks]}
+
+    def run(self, name: str, fn: Callable[[], Any]) -> bool:
+        """Run one check; its return value (a string) is the PASS detail."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                detail = fn()
+            self.checks.append(Check(name, PASS, str(detail or "")))
+            return True
+        except SkipCheck as exc:
+            self.checks.append(Check(name, SKIP, str(exc)))
+            return True
+        except Exception as exc:  # a check failing must not stop the others
+            msg = str(exc).strip().splitlines()
+            reason = f"{type(exc).__name__}: {msg[0] if msg else ''}" if not isinstance(exc, AssertionError) \
+                else (msg[0] if msg else "assertion failed")
+            self.checks.append(Check(name, FAIL, reason, traceback.format_exc()))
+            return False
+
+
+# -- specs ---------------------------------------------------------------------------------
+def check_env_spec(spec: EnvSpec, registry: Registry) -> str:
+    """The spec's entry points import, its default config resolves, its policy and the
+    opponents its config names exist."""
+    from agentctl.config import resolve
+    from agentctl.registry import load_entry_point
+
+    try:
+        fn = load_entry_point(spec.entry_point)
+    except UserError as exc:
+        raise AssertionError(f"entry point: {exc}") from None
+    assert callable(fn), f"entry point {spec.entry_point!r} is not callable"
+    if spec.reference_env is not None:
+        try:
+            ref = load_entry_point(spec.reference_env)
+        except UserError as exc:
+            raise AssertionError(f"reference_env: {exc}") from None
+        assert callable(ref), f"reference_env {spec.reference_env!r} is not callable"
+    try:
+        cfg = resolve(spec.default_config)
+    except UserError as exc:
+        raise AssertionError(f"default_config: {exc}") from None
+    policy = cfg.policy or spec.policy
+    try:
+        registry.resolve("policy", policy)
+    except UserError as exc:
+        raise AssertionError(f"default policy: {exc}") from None
+    if spec.kind == "multi":
+        for name in cfg.opponents:
+            if name in ("latest", "snapshot", "random"):
+                continue
+            try:
+                opp = registry.resolve("opponent", name.partition(":")[0])
+            except UserError as exc:
+                raise AssertionError(f"default_config opponents: {exc}") from None
+            assert opp.env in ("*", spec.name, spec.qualified_name), \
+                f"default_config opponent {name!r} plays {opp.env!r}, not {spec.name!r}"
+    return f"kind {spec.kind}, policy {policy}, {len(spec.default_config)} config overrides"
+
+
+# -- single-agent envs -----------------------------------------------------------------
+def _random_actions(space: Any, mask: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        return np.argmax(np.where(mask, rng.random(mask.shape), -1.0), axis=-1)
+    space.seed(int(rng.integers(2**31)))
+    return space.sample()
+
+
+def check_vector_env(envs: Any, steps: int = 100, seed: int = 0) -> str:
+    """A Gymnasium VectorEnv with NEXT_STEP autoreset, observations in its space, right shapes."""
+    import gymnasium as gym
+    from agentctl.ppo.rollout import check_autoreset, split_obs
+
+    assert isinstance(envs, gym.vector.VectorEnv), \
+        f"kind 'single' must return a gymnasium.vector.VectorEnv, got {type(envs).__name__}"
+    try:
+        check_autoreset(envs)
+    except UserError as exc:
+        raise AssertionError(str(exc)) from None
+    n = envs.num_envs
+    obs, _ = envs.reset(seed=seed)
+    assert envs.observation_space.contains(obs), "reset() observation is outside observation_space"
+    rng = np.random.default_rng(seed)
+    episodes = 0
+    for _ in range(steps):
+        _, mask = split_obs(obs)
+        obs, reward, term, trunc, _ = envs.step(_random_actions(envs.action_space, mask, rng))
+        assert envs.observation_space.contains(obs), "step() observation is outside observation_space"
+        for what, arr in (("reward", reward), ("terminated", term), ("truncated", trunc)):
+            assert np.shape(arr) == (n,), f"step() {what} has shape {np.shape(arr)}, expected ({n},)"
+        assert np.all(np.isfinite(reward)), "step() returned a non-finite reward"
+        episodes += int(np.sum(np.logical_or(term, trunc)))
+    return f"VectorEnv of {n}, {steps} random steps, {episodes} episodes ended"
+
+
+def check_gym_env(env: Any) -> str:
+    """Gymnasium's own ``check_env`` on one unbatched env."""
+    from gymnasium.utils.env_checker import check_env
+
+    check_env(env, skip_render_check=True)
+    return f"gymnasium check_env passed ({type(env).__name__})"
+
+
+# -- multi-agent envs ------------------------------------------------------------------
+def check_games(games: Any, max_moves: int = 2000, seed: int = 0) -> str:
+    """The ``TurnBasedGames`` contract, by random play until every game has ended."""
+    import gymnasium as gym
+    from agentctl.games import TurnBasedGames
+
+    assert isinstance(games, TurnBasedGames), \
+        f"kind 'multi' must return agentctl.games.TurnBasedGames, got {type(games).__name__}"
+    assert isinstance(games.action_space, gym.spaces.Discrete), \
+        f"action_space must be gymnasium Discrete, got {games.action_space}"
+    assert isinstance(games.observation_space, gym.spaces.Box), \
+        f"observation_space must be a gymnasium Box, got {games.observation_space}"
+    b, a, shape = games.num_games, int(games.action_space.n), games.observation_space.shape
+    games.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    ended = np.zeros(b, dtype=bool)
+    outcomes: list[float] = []
+    for move in range(max_moves):
+        done = np.asarray(games.done(), dtype=bool)
+        to_play = np.asarray(games.to_play())
+        assert done.shape == (b,) and to_play.shape == (b,), "done()/to_play() must have shape [num_games]"
+        assert np.isin(to_play, (0, 1)).all(), f"to_play() must be 0 or 1, got {np.unique(to_play)}"
+        if move == 0:
+            assert not done.any(), "games are done right after reset()"
+        for i in np.flatnonzero(done & ~ended):
+            ended[i] = True
+            outcomes.append(float(games.outcome()[i]))
+        if ended.all():
+            break
+        obs, mask = games.observe()
+        assert np.shape(obs) == (b, *shape), f"observe() observations {np.shape(obs)}, expected {(b, *shape)}"
+        assert np.shape(mask) == (b, a), f"observe() masks {np.shape(mask)}, expected {(b, a)}"
+        mask = np.asarray(mask, dtype=bool)
+        assert np.all(np.isfinite(obs)), "observe() returned non-finite observations"
+        live = ~ended
+        assert mask[live].any(axis=1).all(), "a game that is not done has no legal action"
+        active = live.copy()
+        active[0] = active[0] and move % 3 != 2  # game 0 sometimes sits out: must stay unchanged
+        before = np.array(obs[0], copy=True)
+        games.step(_random_actions(games.action_space, mask, rng), active)
+        if not active[0] and not ended[0]:
+            assert np.array_equal(games.observe()[0][0], before), "step() changed a game that was not active"
+    else:
+        raise AssertionError(f"games did not end within {max_moves} random moves")
+    assert set(outcomes) <= {-1.0, 0.0, 1.0}, f"outcome() must be +1/-1/0, got {sorted(set(outcomes))}"
+    games.reset_games(np.array([0]))
+    done = np.asarray(games.done(), dtype=bool)
+    assert not done[0], "reset_games([0]) did not restart game 0"
+    assert done[1:].all(), "reset_games([0]) touched other games"
+    return f"{b} games played to the end by random moves (outcomes {sorted(set(outcomes))}), reset_games ok"
+
+
+def check_aec_env(env: Any, num_cycles: int = 300) -> str:
+    """PettingZoo's ``api_test`` on an AEC env (its printout is captured)."""
+    from pettingzoo.test import api_test
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # api_test's style hints (e.g. "observation is all zeros")
+        api_test(env, num_cycles=num_cycles)
+    return f"pettingzoo api_test passed ({type(env).__name__})"
+
+
+def check_games_match_aec(games: Any, make_aec: Callable[[], Any], num_moves: int = 400,
+                          seed: int = 0, compare_obs: bool = True) -> int:
+    """Play the same random moves in the batched games and in one AEC env per game; the
+    player to move, legal masks, observations (``compare_obs``), game ends and outcomes must
+    agree move by move. Returns the number of finished games compared."""
+    games.reset(seed=seed)
+    b = games.num_games
+    aecs = [make_aec() for _ in range(b)]
+    for e in aecs:
+        e.reset(seed=seed)
+    agents = list(aecs[0].possible_agents)
+    rng = np.random.default_rng(seed)
+    finished = 0
+    for _ in range(num_moves):
+        obs, mask = games.observe()
+        to_play = games.to_play()
+        for i, e in enumerate(aecs):
+            o = e.observe(e.agent_selection)
+            assert agents.index(e.agent_selection) == to_play[i], f"game {i}: player to move differs"
+            assert np.array_equal(np.asarray(o["action_mask"], dtype=bool), np.asarray(mask[i], dtype=bool)), \
+                f"game {i}: legal masks differ"
+            if compare_obs:
+                assert np.array_equal(np.asarray(o["observation"], dtype=np.float32),
+                                      np.asarray(obs[i], dtype=np.float32)), f"game {i}: observations differ"
+        actions = _random_actions(games.action_space, mask, rng)
+        games.step(actions, np.ones(b, dtype=bool))
+        done, outcome = games.done(), games.outcome()
+        for i, e in enumerate(aecs):
+            e.step(int(actions[i]))
+            over = all(e.terminations.values()) or all(e.truncations.values())
+            assert bool(done[i]) == over, f"game {i}: done() {bool(done[i])}, AEC env over {over}"
+            if over:
+                r0 = float(e._cumulative_rewards[agents[0]])
+                assert np.sign(r0) == outcome[i], f"game {i}: outcome {outcome[i]}, AEC reward {r0}"
+                finished += 1
+                e.reset(seed=seed)
+        if done.any():
+            games.reset_games(np.flatnonzero(done))
+    return finished
+
+
+# -- policies, opponents, training -------------------------------------------------------
+def check_policy(spec: EnvSpec, registry: Registry, envs: Any) -> str:
+    """The env's default policy builds for its spaces and acts legally on its observations."""
+    import torch
+    from agentctl.config import resolve
+    from agentctl.ppo.rollout import split_obs
+    from agentctl.run import build_policy
+
+    cfg = resolve(spec.default_config)
+    policy = build_policy(registry, spec, cfg, envs)
+    assert isinstance(policy, torch.nn.Module), f"policy builder returned {type(policy).__name__}"
+    if spec.kind == "multi":
+        envs.reset(seed=0)
+        obs, mask = envs.observe()
+    else:
+        obs, _ = envs.reset(seed=0)
+        obs, mask = split_obs(obs)
+    x = torch.as_tensor(np.asarray(obs), dtype=torch.float32)
+    m = None if mask is None else torch.as_tensor(np.asarray(mask)).bool()
+    with torch.no_grad():
+        logits, value = policy(x)
+        action, logp, _, _ = policy.get_action_and_value(x, m)
+    n = x.shape[0]
+    assert logits.shape == (n, policy.dist.num_logits), f"logits shape {tuple(logits.shape)}"
+    assert value.shape == (n,), f"value shape {tuple(value.shape)}, expected ({n},)"
+    assert torch.isfinite(logp).all(), "non-finite log-probs"
+    if m is not None and m.dim() == 2:
+        assert m.gather(1, action.view(n, -1)[:, :1]).all(), "policy picked a masked action"
+    params = sum(p.numel() for p in policy.parameters())
+    return f"{cfg.policy or spec.policy}: {params:,} parameters, forward and masked sampling ok"
+
+
+def check_opponent(opp: Any, spec: EnvSpec, registry: Registry, max_moves: int = 2000) -> str:
+    """The opponent plays both seats of a few games to the end, always legally."""
+    from agentctl.config import resolve
+    from agentctl.run import make_envs, make_opponent
+
+    cfg = resolve(spec.default_config)
+    games = make_envs(spec, cfg, num_envs=4, seed=0)
+    player = make_opponent(registry, spec, opp.qualified_name, cfg, seed=0)
+    games.reset(seed=0)
+    for _ in range(max_moves):
+        live = ~np.asarray(games.done(), dtype=bool)
+        if not live.any():
+            return f"played {games.num_games} games against itself, legal moves only"
+        obs, mask = games.observe()
+        idx = np.flatnonzero(live)
+        actions = np.zeros(games.num_games, dtype=np.int64)
+        actions[idx] = np.asarray(player.act(obs[idx], mask[idx], game=games, index=idx)).reshape(-1)
+        assert np.asarray(mask, dtype=bool)[idx, actions[idx]].all(), "opponent played an illegal action"
+        games.step(actions, live)
+    raise AssertionError(f"games did not end within {max_moves} moves")
+
+
+def smoke_train(spec: EnvSpec, registry: Registry, steps: int = 300, run_dir: str | None = None) -> dict[str, Any]:
+    """A short PPO run (``steps`` env steps, 4 envs, CPU, no TensorBoard) through
+    ``agentctl.run.train``, then a 4-game evaluation vs random for games; returns the summary."""
+    from agentctl.config import resolve
+    from agentctl.run import TrainRequest, train
+
+    if spec.kind == "sequence":
+        raise SkipCheck("sequence training is not implemented in agentctl yet")
+    cfg = resolve(spec.default_config)
+    num_envs = 4
+    per_update = max(8, -(-steps // (2 * num_envs)))  # about two updates
+    overrides = {
+        "total_timesteps": steps, "num_envs": num_envs, "num_steps": per_update,
+        "minibatch_size": min(cfg.minibatch_size, num_envs * per_update), "update_epochs": 2,
+        "tensorboard": False, "checkpoint_every": 0, "snapshot_every": 1, "device": "cpu",
+        "torch_threads": 1,
+    }
+    with contextlib.ExitStack() as stack:
+        if run_dir is None:
+            run_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="agentctl-smoke-"))
+        req = TrainRequest(env=spec.qualified_name, overrides=overrides, run_dir=f"{run_dir}/run", quiet=True)
+        summary = train(req, registry)
+        assert summary["steps"] >= 1, "training collected no steps"
+        if spec.kind == "multi":
+            from agentctl.evaluate import evaluate
+
+            result = evaluate(summary["checkpoint"], registry, episodes=4, opponent="random")
+            summary["eval_games"] = result["games"]
+    return summary
+
+
+# -- the whole plugin -----------------------------------------------------------------------
+def _find(host: PluginHost, name: str) -> PluginInfo:
+    for info in host.plugins:
+        if info.name == name:
+            return info
+    known = ", ".join(sorted(p.name for p in host.plugins)) or "none"
+    raise UserError(f"no plugin named {name!r} in the 'agentctl' entry-point group (installed: {known}); "
+                    "is its package installed (pip install -e .)?")
+
+
+def check_plugin(name: str, smoke_steps: int = 300, host: PluginHost | None = None) -> Report:
+    """Every check for the installed plugin ``name`` (its entry-point name)."""
+    host = host or get_host()
+    registry = host.registry
+    info = _find(host, name)
+    report = Report(name, header=f"check-plugin {name} ({info.distribution} {info.version}, module {info.module})")
+
+    def load() -> str:
+        if info.status == "disabled":
+            raise AssertionError("disabled by AGENTCTL_LOAD_PLUGINS / AGENTCTL_DISABLE_PLUGINS")
+        if info.status != "ok":
+            raise AssertionError(f"plugin failed to load: {info.error}")
+        api = f"hook API {info.api_version}" if info.api_version is not None \
+            else "no AGENTCTL_API declared (recommended: AGENTCTL_API = 1)"
+        what = ", ".join(f"{c}:{q.split('/', 1)[1]}" for c, q in info.registered) or "nothing"
+        return f"{api}; registers {what}"
+
+    if not report.run("load", load):
+        return report
+    mine = [registry.items[c][q] for c, q in info.registered]
+    envs = [s for s in mine if isinstance(s, EnvSpec)]
+    for spec in envs:
+        label = f"env {spec.name}"
+        if not report.run(f"{label}: spec", lambda: check_env_spec(spec, registry)):
+            continue
+        made: dict[str, Any] = {}
+        if spec.name.endswith(":*"):
+            report.checks.append(Check(f"{label}: batched env", SKIP,
+                                       "pattern name: each concrete id is checked when trained"))
+            continue
+
+        def api(spec: EnvSpec = spec) -> str:
+            from agentctl.config import resolve
+            from agentctl.run import make_envs
+
+            if spec.kind == "sequence":
+                raise SkipCheck("no API checker for sequence envs yet")
+            try:
+                made["envs"] = make_envs(spec, resolve(spec.default_config), num_envs=2, seed=0)
+            except UserError as exc:
+                raise AssertionError(str(exc)) from None
+            if spec.kind == "multi":
+                return check_games(made["envs"])
+            return check_vector_env(made["envs"])
+
+        report.run(f"{label}: batched env", api)
+
+        def reference(spec: EnvSpec = spec) -> str:
+            if spec.kind == "sequence":
+                raise SkipCheck("no API checker for sequence envs yet")
+            env = spec.make_reference()
+            if spec.kind == "multi":
+                if env is None:
+                    raise SkipCheck("no reference_env registered (optional: a PettingZoo AEC env for api_test)")
+                return check_aec_env(env)
+            if env is None:
+                sub = getattr(made.get("envs"), "envs", None)  # SyncVectorEnv / AsyncVectorEnv-less case
+                if not sub:
+                    raise SkipCheck("no reference_env registered and the vector env exposes no .envs")
+                env = sub[0].unwrapped
+            return check_gym_env(env)
+
+        checker = {"multi": "pettingzoo api_test", "single": "gymnasium check_env"}.get(spec.kind, "api checker")
+        report.run(f"{label}: {checker}",
+                   reference)
+
+        def policy(spec: EnvSpec = spec) -> str:
+            if spec.kind == "sequence":
+                raise SkipCheck("sequence policies are not checked yet")
+            if "envs" not in made:
+                raise SkipCheck("the env could not be made")
+            return check_policy(spec, registry, made["envs"])
+
+        report.run(f"{label}: policy", policy)
+        with contextlib.suppress(Exception):
+            if "envs" in made and hasattr(made["envs"], "close"):
+                made["envs"].close()
+
+    for opp in (s for s in mine if getattr(s, "category", "") == "opponent"):
+        def play(opp: Any = opp) -> str:
+            try:
+                spec = registry.resolve("env", opp.env)
+            except UserError:
+                raise SkipCheck(f"plays {opp.env!r}, which is not installed") from None
+            return check_opponent(opp, spec, registry)
+
+        report.run(f"opponent {opp.name}", play)
+
+    for item in (s for s in mine if getattr(s, "category", "") in ("policy", "reward")):
+        report.run(f"{item.category} {item.name}: loads",
+                   lambda item=item: f"{getattr(item.load(), '__name__', item.target)} imports")
+
+    for spec in envs:
+        def smoke(spec: EnvSpec = spec) -> str:
+            if spec.name.endswith(":*"):
+                raise SkipCheck("pattern name")
+            if smoke_steps <= 0:
+                raise SkipCheck("disabled (--steps 0)")
+            if spec.kind != "sequence" and any(c.status == FAIL and c.name.startswith(f"env {spec.name}:")
+                                               for c in report.checks):
+                raise SkipCheck("earlier checks of this env failed")
+            t0 = time.perf_counter()
+            s = smoke_train(spec, registry, smoke_steps)
+            extra = f", eval vs random: {s['eval_games']} games" if "eval_games" in s else ""
+            return f"{s['steps']} PPO steps in {time.perf_counter() - t0:.1f}s{extra}"
+
+        report.run(f"env {spec.name}: training smoke test", smoke)
+    if not mine:
+        report.checks.append(Check("registrations", FAIL, "the plugin registers nothing"))
+    return report
+
+
+def assert_plugin_ok(name: str, smoke_steps: int = 300, host: PluginHost | None = None) -> Report:
+    """For a plugin's pytest suite: fail with the full report unless every check passes."""
+    report = check_plugin(name, smoke_steps=smoke_steps, host=host)
+    assert report.ok, "\n" + report.format(traces=True)
+    return report

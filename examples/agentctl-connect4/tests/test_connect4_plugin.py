@@ -1,0 +1,51 @@
+"""The plugin through agentctl's public API: registration, checks, a short self-play run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("agentctl_connect4", reason="pip install -e examples/agentctl-connect4")
+
+from agentctl.testing import assert_plugin_ok
+
+
+def test_check_plugin_passes():
+    report = assert_plugin_ok("connect4")
+    names = {c.name for c in report.checks}
+    assert {"env connect4: pettingzoo api_test", "opponent greedy", "env connect4: training smoke test"} <= names
+
+
+def test_listed_by_agentctl_envs():
+    out = subprocess.run([sys.executable, "-m", "agentctl.cli", "envs", "--json"], capture_output=True,
+                         text=True, check=True).stdout
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert rows["connect4"]["kind"] == "multi" and rows["connect4"]["plugin"] == "connect4"
+
+
+def test_policy_builds_for_the_board():
+    import torch
+    from agentctl_connect4.policy import build_connect4_net
+    from gymnasium import spaces
+
+    net = build_connect4_net(spaces.Box(0, 1, (2, 6, 7)), spaces.Discrete(7), channels=8, convs=1, hidden=16)
+    logits, value = net(torch.zeros(3, 2, 6, 7))
+    assert logits.shape == (3, 7) and value.shape == (3,)
+
+
+def test_short_selfplay_run_and_eval(tmp_path):
+    from agentctl.evaluate import evaluate
+    from agentctl.host import get_host
+    from agentctl.run import TrainRequest, train
+
+    registry = get_host().registry
+    summary = train(TrainRequest(env="connect4", run_dir=str(tmp_path / "run"), quiet=True, overrides={
+        "total_timesteps": 1500, "num_envs": 16, "num_steps": 16, "tensorboard": False,
+        "snapshot_every": 1, "opponents": {"latest": 0.4, "snapshot": 0.2, "greedy": 0.2, "random": 0.2},
+    }), registry)
+    assert summary["steps"] > 1000 and summary["episodes"] > 0
+    result = evaluate(summary["checkpoint"], registry, episodes=10, opponent="greedy")
+    assert result["games"] == 10 and result["games_as_first"] == 5
