@@ -11,6 +11,15 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """In-process training uses one torch thread, as `agentctl train` does by default: on a
+    busy 2-core machine a second OpenMP thread makes small nets 10-30x slower."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The current environment without agentctl switches, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTCTL_")}
