@@ -66,7 +66,6 @@ def _evaluate(act, seed: int, episodes: int = EVAL_EPISODES) -> float:
 
 def run_ours(steps: int, seed: int) -> dict:
     import torch
-
     from agentctl.config import resolve
     from agentctl.nn.mlp import build_mlp
     from agentctl.plugins import classic
@@ -150,7 +149,7 @@ def main() -> None:
     if args.worker:
         worker(args.worker, threads[0], args.steps, seeds[0])
         return
-    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    mean = lambda xs: sum(xs) / len(xs)
     for k in threads:
         runs = []
         for seed in seeds:

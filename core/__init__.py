@@ -7,4 +7,4 @@ The top-level package stays import-light (no torch, no env code) so that
 from agentctl.hookspecs import HOOK_API_VERSION, hookimpl
 
 __version__ = "0.1.0"
-__all__ = ["HOOK_API_VERSION", "hookimpl", "__version__"]
+__all__ = ["HOOK_API_VERSION", "__version__", "hookimpl"]

@@ -12,7 +12,6 @@ import sys
 from typing import Any
 
 import click
-
 from agentctl import __version__
 from agentctl.errors import UserError
 from agentctl.host import get_host

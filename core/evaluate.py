@@ -6,7 +6,6 @@ import math
 from typing import Any
 
 import numpy as np
-
 from agentctl import checkpoint as ckpt
 from agentctl.config import resolve
 from agentctl.errors import UserError
@@ -18,7 +17,6 @@ def evaluate(path: str, registry: Registry, episodes: int = 10, deterministic: b
     """Play exactly ``episodes`` episodes (each env plays its share, so short episodes don't
     crowd out long ones) and summarize their returns."""
     import torch
-
     from agentctl.ppo.rollout import split_obs
     from agentctl.run import build_policy, make_envs, resolve_device
 
@@ -96,7 +94,6 @@ def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any,
     the same number of games, so an even ``num_games`` splits colours exactly.
     """
     import torch
-
     from agentctl.run import build_selfplay
 
     if num_games < 1:

@@ -10,7 +10,8 @@ single-agent vector env for the learner, so the PPO engine never sees seats or c
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 

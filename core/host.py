@@ -21,7 +21,6 @@ from types import ModuleType
 from typing import Any
 
 import pluggy
-
 from agentctl import hookspecs
 from agentctl.errors import SpecError
 from agentctl.registry import Registry

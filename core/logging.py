@@ -79,11 +79,11 @@ class TrainProgress:
         )
         self.task = self.progress.add_task("train", total=total, completed=start, sps=0.0, ret="-")
 
-    def __enter__(self) -> "TrainProgress":
+    def __enter__(self) -> TrainProgress:
         self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.progress.__exit__(*exc)
 
     def update(self, step: int, sps: float, mean_return: float | None) -> None:

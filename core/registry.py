@@ -11,8 +11,9 @@ import dataclasses
 import difflib
 import importlib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from agentctl.errors import SpecError, UserError
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from agentctl import checkpoint as ckpt
 from agentctl.config import PPOConfig, resolve
 from agentctl.errors import UserError
@@ -95,7 +94,6 @@ def make_opponent(registry: Registry, spec: EnvSpec, name: str, cfg: PPOConfig, 
 def snapshot_opponent(registry: Registry, spec: EnvSpec, cfg: PPOConfig, path: str, seed: int) -> Any:
     """A past policy (checkpoint, run dir or pool snapshot file) as a sampling opponent."""
     import torch
-
     from agentctl.selfplay import PolicyOpponent
 
     state = ckpt.load(path)
@@ -172,7 +170,7 @@ class _Interrupt:
         self.requested = False
         self._previous: Any = None
 
-    def __enter__(self) -> "_Interrupt":
+    def __enter__(self) -> _Interrupt:
         self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
@@ -181,7 +179,7 @@ class _Interrupt:
             raise KeyboardInterrupt
         self.requested = True
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         signal.signal(signal.SIGINT, self._previous)
 
 
@@ -204,7 +202,6 @@ def train(req: TrainRequest, registry: Registry) -> dict[str, Any]:
     cfg = resolve(*layers)  # user errors surface here, before torch is imported
 
     import torch
-
     from agentctl.logging import RunLogger, TrainProgress, truncate_metrics
     from agentctl.ppo.trainer import Trainer
 

@@ -13,13 +13,13 @@ The vector env follows Gymnasium's NEXT_STEP autoreset, like every env the colle
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import gymnasium as gym
 import numpy as np
 import torch
-
 from agentctl.errors import UserError
 from agentctl.games import TurnBasedGames
 

@@ -79,7 +79,6 @@ def _agent_chooser(checkpoint: str | None, board_size: int):
     if not checkpoint:
         return None
     import torch
-
     from agentctl.evaluate import load_policy
     from agentctl.host import get_host
 

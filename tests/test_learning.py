@@ -9,7 +9,6 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import torch
-
 from agentctl.config import resolve
 from agentctl.nn.mlp import build_mlp
 from agentctl.ppo.trainer import Trainer

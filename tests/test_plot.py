@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
-
 from agentctl.cli import cli
 from agentctl.plot import read_metric
+from click.testing import CliRunner
 
 
 def _run(tmp_path, name, rows):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from gymnasium import spaces
-
 from agentctl.games import DihedralAugment, PettingZooGames, _transform
 from agentctl.nn.mlp import build_mlp
 from agentctl.selfplay import OpponentPool, RandomOpponent, SelfPlayVecEnv
+from gymnasium import spaces
 
 
 class PickGame:

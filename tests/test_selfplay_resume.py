@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import torch
-
 from agentctl import checkpoint
 
 ARGS = ["--env", "go", "--seed", "3", "--set", "env_kwargs.board_size=5", "--set", "num_envs=4",

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
-from torch import nn
-
 from agentctl.nn.distributions import ActionDist
 from agentctl.nn.policy import ActorCritic, layer_init
+from torch import nn
 
 
 class CNNPolicy(ActorCritic):

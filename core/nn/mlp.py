@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
-from torch import nn
-from torch.nn import functional as F
-
 from agentctl.nn.distributions import ActionDist
 from agentctl.nn.policy import ActorCritic, layer_init
+from torch import nn
+from torch.nn import functional as F
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 _ACT_FN = {nn.Tanh: torch.tanh, nn.ReLU: torch.relu}

@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
-
 from agentctl.nn.distributions import ActionDist
+from torch import nn
 
 
 class ActorCritic(nn.Module):

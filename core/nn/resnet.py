@@ -8,10 +8,9 @@ too. This is the AlphaZero-style tower, sized by ``blocks`` and ``channels``.
 from __future__ import annotations
 
 import torch
-from torch import nn
-
 from agentctl.nn.distributions import ActionDist
 from agentctl.nn.policy import ActorCritic, layer_init
+from torch import nn
 
 
 class ResidualBlock(nn.Module):

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import torch
-
 from agentctl.errors import UserError
 from agentctl.nn.policy import ActorCritic
 
