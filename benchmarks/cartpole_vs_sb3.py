@@ -82,7 +82,7 @@ def run_ours(steps: int, seed: int) -> dict:
     policy = build_mlp(inner_space(envs.single_observation_space), envs.single_action_space,
                        **cfg.policy_kwargs)
     trainer = Trainer(cfg, envs, policy, torch.device("cpu"))
-    while trainer.global_step < cfg.total_timesteps and trainer.update < cfg.num_updates:
+    while trainer.global_step < cfg.total_timesteps:
         trainer.step()
     wall = time.perf_counter() - start
     envs.close()

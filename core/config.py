@@ -73,10 +73,6 @@ class PPOConfig:
     def batch_size(self) -> int:
         return self.num_envs * self.num_steps
 
-    @property
-    def num_updates(self) -> int:
-        return max(1, -(-self.total_timesteps // self.batch_size))
-
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 

@@ -245,7 +245,7 @@ def train(req: TrainRequest, registry: Registry) -> dict[str, Any]:
     last_path: Path | None = None
     try:
         with _Interrupt() as stop, TrainProgress(cfg.total_timesteps, trainer.global_step, req.quiet) as bar:
-            while trainer.global_step < cfg.total_timesteps and trainer.update < cfg.num_updates:
+            while trainer.global_step < cfg.total_timesteps:
                 metrics = trainer.step()
                 elapsed = time.perf_counter() - start
                 metrics["steps_per_s"] = (trainer.global_step - start_step) / max(elapsed, 1e-9)

@@ -18,7 +18,6 @@ def test_defaults():
     cfg = resolve()
     assert cfg == PPOConfig()
     assert cfg.batch_size == cfg.num_envs * cfg.num_steps
-    assert cfg.num_updates == -(-cfg.total_timesteps // cfg.batch_size)
 
 
 def test_precedence_layers():

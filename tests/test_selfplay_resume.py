@@ -32,13 +32,13 @@ def test_selfplay_resume_is_exact_and_restores_the_pool(tmp_path):
     final_a = checkpoint.load(a / "checkpoints")
     final_b = checkpoint.load(b / "checkpoints")
     ta, tb = final_a["trainer"], final_b["trainer"]
-    assert ta["update"] == tb["update"] == 6 and ta["global_step"] == tb["global_step"]
+    assert ta["update"] == tb["update"] > 6 and ta["global_step"] == tb["global_step"] >= 6 * 4 * 32
     for name, value in ta["model"].items():
         assert torch.equal(value, tb["model"][name]), name
     pa, pb = ta["envs"]["state_dict"]["pool"], tb["envs"]["state_dict"]["pool"]
     # The resumed pool kept the snapshot taken before the checkpoint and added the same later ones.
     assert pb["snapshots"][0] == pool_at_mid["snapshots"][0]
-    assert len(pa["snapshots"]) == len(pb["snapshots"]) == 3
+    assert len(pa["snapshots"]) == len(pb["snapshots"]) == ta["update"] // 2
     for sa, sb in zip(pa["snapshots"][1:], pb["snapshots"][1:]):
         wa = torch.load(sa, weights_only=False)["model"]
         wb = torch.load(sb, weights_only=False)["model"]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 from agentctl.config import PPOConfig
-from agentctl.errors import TrainingDiverged
+from agentctl.errors import TrainingDiverged, UserError
 from agentctl.nn.policy import ActorCritic
 from agentctl.ppo.advantages import gae
 from agentctl.ppo.loss import ppo_loss
@@ -67,8 +67,9 @@ class Trainer:
 
     # -- schedules ------------------------------------------------------------------
     def progress_remaining(self) -> float:
-        """1 at the start, -> 0 at total_timesteps; drives LR and clip annealing."""
-        return max(0.0, 1.0 - self.update / self.cfg.num_updates)
+        """1 at the start, -> 0 at total_timesteps (counted in trained env steps, like the
+        budget itself); drives LR and clip annealing."""
+        return max(0.0, 1.0 - self.global_step / self.cfg.total_timesteps)
 
     def step(self) -> dict[str, float]:
         """One rollout and one PPO update; returns metrics for logging."""
@@ -84,6 +85,9 @@ class Trainer:
         rollout, finished = self.collector.collect(self.policy, self.generator)
         self.episodes.extend(finished)
         self.global_step += rollout.env_steps
+        if rollout.env_steps == 0:
+            raise UserError("a whole rollout held no trainable step (every step was an episode reset); "
+                            "the env ends episodes before the agent can act")
         t1 = time.perf_counter()
         with torch.no_grad():
             advantages, returns = gae(rollout.rewards, rollout.values, rollout.next_values,
