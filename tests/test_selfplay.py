@@ -178,18 +178,19 @@ def test_dihedral_augment_is_consistent_with_the_real_board():
 
 
 def test_pettingzoo_adapter_outcome_and_turns():
-    from pettingzoo.classic import tictactoe_v3
+    from agentctl.envs.go import env as go_env
 
-    games = PettingZooGames(lambda: tictactoe_v3.env(), 2, seed=0)
+    games = PettingZooGames(lambda: go_env(board_size=5), 2, seed=0)
     games.reset(seed=0)
     np.testing.assert_array_equal(games.to_play(), [0, 0])
-    # Cells 0, 1, 2 are a line. Game 0: the first player takes them and wins; game 1: the
-    # second player does.
-    moves = [[0, 3], [3, 0], [1, 4], [4, 1], [2, 8], [None, 2]]
-    for a0, a1 in moves:
-        actions = np.array([a0 if a0 is not None else 0, a1])
-        active = np.array([a0 is not None and not games.done()[0], not games.done()[1]])
-        games.step(actions, active)
+    pass_ = 25
+    # Game 0: black takes the centre, then both pass: black owns the board (25 - 7.5 komi).
+    # Game 1: both pass at once: an empty board, white wins by komi.
+    games.step(np.array([12, pass_]), np.array([True, True]))
+    np.testing.assert_array_equal(games.to_play(), [1, 1])
+    games.step(np.array([pass_, pass_]), np.array([True, True]))
+    assert games.done().tolist() == [False, True]
+    games.step(np.array([pass_, 0]), np.array([True, False]))
     assert games.done().all()
     np.testing.assert_array_equal(games.outcome(), [1.0, -1.0])
 
