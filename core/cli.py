@@ -153,21 +153,25 @@ def _fmt(x: float | None) -> str:
 @click.option("--stochastic", is_flag=True, help="Sample actions instead of taking the most likely one.")
 @click.option("--seed", type=int, help="Env seed (default: the run's seed + 10000).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--playouts", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Two-player games: pick moves by a tree search of N playouts guided by the net (0 = plain policy).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool, seed: int | None, device: str,
-             as_json: bool) -> None:
+             playouts: int, as_json: bool) -> None:
     """Evaluate a checkpoint: mean return +- std over N episodes (win rates for games)."""
     from agentctl.evaluate import evaluate
 
     result = evaluate(path, get_host().registry, episodes=episodes, deterministic=not stochastic,
-                      seed=seed, device=device, opponent=opponent)
+                      seed=seed, device=device, opponent=opponent, playouts=playouts)
     if as_json:
         _emit_json(result)
     elif "win_rate" in result:
         low, high = result["win_rate_ci95"]
         click.echo(f"{result['env']} vs {result['opponent']}: win {result['win_rate']:.3f} "
                    f"(95% CI {low:.3f}-{high:.3f}), draw {result['draw_rate']:.3f}, loss {result['loss_rate']:.3f} "
-                   f"over {result['games']} games")
+                   f"over {result['games']} games"
+                   + (f", {result['playouts']} playouts, {result['seconds_per_move']:.3f} s/move"
+                      if result.get("playouts") else ""))
     else:
         click.echo(f"{result['env']}: mean return {result['mean_return']:.2f} +- {result['std_return']:.2f} "
                    f"over {result['episodes']} episodes")

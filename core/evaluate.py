@@ -13,18 +13,23 @@ from agentctl.registry import Registry
 
 
 def evaluate(path: str, registry: Registry, episodes: int = 10, deterministic: bool = True,
-             seed: int | None = None, device: str = "cpu", opponent: str | None = None) -> dict[str, Any]:
+             seed: int | None = None, device: str = "cpu", opponent: str | None = None,
+             playouts: int = 0) -> dict[str, Any]:
     """Play exactly ``episodes`` episodes (each env plays its share, so short episodes don't
-    crowd out long ones) and summarize their returns."""
+    crowd out long ones) and summarize their returns. ``playouts`` > 0 (multi-agent envs whose
+    games offer ``search_state``) picks the learner's moves by tree search guided by the net."""
     import torch
     from agentctl.ppo.rollout import split_obs
     from agentctl.run import build_policy, make_envs, resolve_device
 
     if episodes < 1:
         raise UserError("--episodes must be >= 1")
+    if playouts < 0:
+        raise UserError("--playouts must be >= 0")
     state = ckpt.load(path)
     spec = registry.resolve("env", state["env"])
     cfg = resolve(state["config"])
+    _torch_threads(cfg)
     seed = cfg.seed + 10_000 if seed is None else seed  # unseen by training
     dev = resolve_device(device)
     if spec.kind == "multi":
@@ -32,10 +37,12 @@ def evaluate(path: str, registry: Registry, episodes: int = 10, deterministic: b
         policy = build_policy(registry, spec, cfg, games)
         policy.load_state_dict(state["trainer"]["model"])
         result = play_games(registry, spec, cfg, policy.to(dev).eval(), games, opponent or "random",
-                            episodes, deterministic, seed)
+                            episodes, deterministic, seed, playouts=playouts)
         return {"env": spec.name, "checkpoint": state["path"], **result}
     if opponent:
         raise UserError(f"--opponent applies to multi-agent envs; {spec.name!r} is {spec.kind!r}")
+    if playouts:
+        raise UserError(f"--playouts (tree search) applies to two-player games; {spec.name!r} is {spec.kind!r}")
     num_envs = min(episodes, 8)
     envs = make_envs(spec, cfg, num_envs=num_envs, seed=seed)
     policy = build_policy(registry, spec, cfg, envs)
@@ -87,17 +94,29 @@ def wilson_interval(wins: float, n: int, z: float = 1.96) -> tuple[float, float]
 
 
 def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any, opponent: str,
-               num_games: int, deterministic: bool = True, seed: int = 0) -> dict[str, Any]:
+               num_games: int, deterministic: bool = True, seed: int = 0, playouts: int = 0) -> dict[str, Any]:
     """The learner (greedy by default) vs one opponent, colours alternating game by game.
 
     Game ``i`` of the batch always gives the learner seat ``i % 2`` and every slot plays
-    the same number of games, so an even ``num_games`` splits colours exactly.
+    the same number of games, so an even ``num_games`` splits colours exactly. With
+    ``playouts`` > 0 the learner picks the most visited move of a PUCT search guided by its
+    net (``agentctl.search``; the games must offer ``search_state``), all live games searched
+    in lockstep so their leaves share batched forward passes.
     """
+    import time
+
     import torch
     from agentctl.run import build_selfplay
 
     if num_games < 1:
         raise UserError("--games must be >= 1")
+    mcts = None
+    if playouts > 0:
+        from agentctl.search import MCTS, NetEvaluator, search_actions, supports_search
+
+        if not supports_search(games):
+            raise UserError(f"env {spec.name!r} does not support tree search (its games have no search_state)")
+        mcts = MCTS(NetEvaluator(policy))
     envs = build_selfplay(registry, spec, cfg, games, policy, {opponent: 1.0}, None, seed)
     n = envs.num_envs
     quota = np.full(n, num_games // n)
@@ -108,13 +127,27 @@ def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any,
     generator.manual_seed(seed)
     obs, _ = envs.reset(seed=seed)
     prev_done = np.zeros(n, dtype=bool)
+    think, moves = 0.0, 0  # the learner's decision time and moves (live games only)
     with torch.inference_mode():
         while (quota > 0).any():
-            x = torch.as_tensor(obs["observation"], dtype=torch.float32, device=dev)
-            m = torch.as_tensor(obs["action_mask"], device=dev).bool()
-            logits, _ = policy(x)
-            act = policy.dist.mode(logits, m) if deterministic else policy.dist.sample(logits, m, generator)
-            obs, reward, term, _, _ = envs.step(act.cpu().numpy())
+            t0 = time.perf_counter()
+            live = np.flatnonzero(~prev_done)  # finished games restart: their action is ignored
+            if mcts is not None:
+                # Search only games still counted; the others (past their quota) play the first
+                # legal move, which is never scored.
+                live = np.flatnonzero(~prev_done & (quota > 0))
+                act = np.argmax(obs["action_mask"], axis=1).astype(np.int64)
+                if live.size:
+                    act[live] = search_actions(mcts, envs.games, live, playouts)
+            else:
+                x = torch.as_tensor(obs["observation"], dtype=torch.float32, device=dev)
+                m = torch.as_tensor(obs["action_mask"], device=dev).bool()
+                logits, _ = policy(x)
+                act = policy.dist.mode(logits, m) if deterministic else policy.dist.sample(logits, m, generator)
+                act = act.cpu().numpy()
+            think += time.perf_counter() - t0
+            moves += live.size
+            obs, reward, term, _, _ = envs.step(act)
             for i in np.flatnonzero(term & ~prev_done):
                 if quota[i] > 0:
                     results[int(envs.seat[i])].append(float(reward[i]))
@@ -131,8 +164,18 @@ def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any,
         "win_rate_ci95": [low, high], "mean_return": float(np.mean(scores)), "std_return": float(np.std(scores)),
         "games_as_first": len(results[0]), "win_rate_as_first": _rate(results[0]),
         "games_as_second": len(results[1]), "win_rate_as_second": _rate(results[1]),
-        "deterministic": deterministic,
+        "deterministic": deterministic, "playouts": playouts,
+        "seconds_per_move": think / max(moves, 1),
     }
+
+
+def _torch_threads(cfg: Any) -> None:
+    """Use the run's torch thread count when playing too (as training does): small nets on a
+    busy machine run many times slower with torch's default of one thread per core."""
+    import torch
+
+    if cfg.torch_threads > 0:
+        torch.set_num_threads(cfg.torch_threads)
 
 
 def _rate(scores: list[float]) -> float | None:
@@ -153,6 +196,7 @@ def load_policy(path: str, registry: Registry, env_kwargs: dict[str, Any] | None
     cfg = resolve(state["config"])
     if env_kwargs:
         cfg = dataclasses.replace(cfg, env_kwargs={**cfg.env_kwargs, **env_kwargs})
+    _torch_threads(cfg)
     probe = make_envs(spec, cfg, num_envs=1, seed=0)
     policy = build_policy(registry, spec, cfg, probe)
     try:

@@ -46,6 +46,11 @@ class TurnBasedGames(Protocol):
     def outcome(self) -> np.ndarray:
         """[B] float, meaningful where done: +1 seat 0 won, -1 seat 1 won, 0 draw."""
 
+    # Optional, for play-time search (``agentctl.search``; ``agentctl eval --playouts``):
+    # ``search_state(i)`` -> an independent copy of game ``i`` with the search-state protocol
+    # (clone, play, legal_mask, observation, is_over, to_play, result_for). Not part of the
+    # runtime check: games without it simply cannot be searched.
+
 
 class PettingZooGames:
     """Any two-player PettingZoo AEC env as :class:`TurnBasedGames` (one env per game).
@@ -148,6 +153,9 @@ class DihedralAugment:
         # gather[k][j]: the real board point shown at position j of frame k
         self.gather = np.stack([_transform(points, k).reshape(-1) for k in range(8)])
         self.frame = np.zeros(self.num_games, dtype=np.int64)
+        if callable(getattr(games, "search_state", None)):
+            # Search sees the real board; its moves go through ``to_frame``.
+            self.search_state = games.search_state
 
     def reset(self, seed: int | None = None) -> None:
         self.games.reset(seed=seed)

@@ -74,9 +74,14 @@ def register_opponents(register) -> None:
              description="GnuGo over GTP: gnugo[:LEVEL] (needs the gnugo program)")
 
 
-def _agent_chooser(checkpoint: str | None, board_size: int):
-    """``choose_move(engine) -> action`` from a checkpoint (greedy), or None for random play."""
+def _agent_chooser(checkpoint: str | None, board_size: int, playouts: int = 0):
+    """``choose_move(engine) -> action`` from a checkpoint (greedy, or the most visited move of
+    a ``playouts``-playout tree search guided by the net), or None for random play."""
     if not checkpoint:
+        if playouts:
+            from agentctl.errors import UserError
+
+            raise UserError("--playouts needs --checkpoint (search is guided by a trained net)")
         return None
     import torch
     from agentctl.evaluate import load_policy
@@ -87,6 +92,17 @@ def _agent_chooser(checkpoint: str | None, board_size: int):
         from agentctl.errors import UserError
 
         raise UserError(f"{checkpoint} is a checkpoint of {spec.name!r}, not go")
+
+    if playouts > 0:
+        from agentctl.envs.go.search_state import GoSearchState
+        from agentctl.search import MCTS, NetEvaluator
+
+        mcts = MCTS(NetEvaluator(policy))
+
+        def search(engine) -> int:
+            return mcts.choose(GoSearchState.of(engine, 0), playouts)
+
+        return search
 
     @torch.inference_mode()
     def choose(engine) -> int:
@@ -102,15 +118,19 @@ def _agent_chooser(checkpoint: str | None, board_size: int):
 def register_commands(cli) -> None:
     import click
 
+    PLAYOUTS = click.option("--playouts", type=click.IntRange(min=0), default=0, show_default=True,
+                            help="Tree search of N playouts guided by the net per move (0 = the net's greedy move).")
+
     @cli.command("gtp")
     @click.option("--checkpoint", type=click.Path(exists=True), help="Go checkpoint or run dir (default: random play).")
     @click.option("--board-size", type=click.IntRange(5, 19), default=9, show_default=True)
     @click.option("--komi", type=float, default=7.5, show_default=True)
-    def gtp(checkpoint: str | None, board_size: int, komi: float) -> None:
+    @PLAYOUTS
+    def gtp(checkpoint: str | None, board_size: int, komi: float, playouts: int) -> None:
         """Speak GTP v2 on stdin/stdout (for GoGui, Sabaki, twogtp, other engines)."""
         from agentctl.envs.go.gtp_server import GTPServer
 
-        GTPServer(_agent_chooser(checkpoint, board_size), board_size=board_size, komi=komi,
+        GTPServer(_agent_chooser(checkpoint, board_size, playouts), board_size=board_size, komi=komi,
                   name="agentctl").serve()
 
     @cli.command("play")
@@ -118,8 +138,9 @@ def register_commands(cli) -> None:
     @click.option("--checkpoint", type=click.Path(exists=True), help="Go checkpoint or run dir (default: random play).")
     @click.option("--color", type=click.Choice(["black", "white"]), default="black", show_default=True)
     @click.option("--board-size", type=click.IntRange(5, 19), default=9, show_default=True)
-    def play(env_name: str, checkpoint: str | None, color: str, board_size: int) -> None:
+    @PLAYOUTS
+    def play(env_name: str, checkpoint: str | None, color: str, board_size: int, playouts: int) -> None:
         """Play the agent in the terminal (moves like D4, pass, undo, resign, quit)."""
         from agentctl.envs.go.board_text import play_terminal
 
-        play_terminal(_agent_chooser(checkpoint, board_size), board_size=board_size, human_color=color)
+        play_terminal(_agent_chooser(checkpoint, board_size, playouts), board_size=board_size, human_color=color)

@@ -2,7 +2,8 @@
 
 :class:`GoGames` is the structure agentctl's self-play adapter reads (``num_games``,
 ``observation_space``, ``action_space``, ``reset``, ``reset_games``, ``to_play``,
-``observe``, ``step(actions, active)``, ``done``, ``outcome``). It is duck-typed: this
+``observe``, ``step(actions, active)``, ``done``, ``outcome``, and the optional
+``search_state(i)`` for play-time search). It is duck-typed: this
 module imports nothing of the PPO side. Seat 0 is black. Each game keeps its move list so
 external engines (GnuGo over GTP) can follow it.
 """
@@ -13,6 +14,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .engine import BLACK, GoEngine
+from .search_state import GoSearchState
 
 
 class GoGames:
@@ -60,3 +62,7 @@ class GoGames:
 
     def outcome(self) -> np.ndarray:
         return self.engine.outcome().astype(np.float32)
+
+    def search_state(self, index: int) -> GoSearchState:
+        """A copy of game ``index`` for play-time tree search (``agentctl.search``)."""
+        return GoSearchState.of(self.engine, int(index))
