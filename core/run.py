@@ -46,7 +46,12 @@ def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: 
     """The env factory's product: a Gymnasium VectorEnv ('single') or TurnBasedGames ('multi')."""
     if spec.kind == "sequence":
         raise UserError(f"env {spec.name!r} is a sequence env; sequence training is not available yet")
-    envs = spec.make(num_envs=num_envs or cfg.num_envs, seed=cfg.seed if seed is None else seed, **cfg.env_kwargs)
+    try:
+        envs = spec.make(num_envs=num_envs or cfg.num_envs, seed=cfg.seed if seed is None else seed,
+                         **cfg.env_kwargs)
+    except TypeError as exc:  # almost always an env_kwargs key the env does not take
+        raise UserError(f"env {spec.name!r} cannot be made with env_kwargs {dict(cfg.env_kwargs)}: "
+                        f"{str(exc).splitlines()[0]}") from exc
     if spec.kind == "multi":
         from agentctl.games import TurnBasedGames
 

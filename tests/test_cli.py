@@ -176,3 +176,11 @@ def test_config_lists_every_key(run_cli):
     for f in dataclasses.fields(PPOConfig):
         assert f"{f.name} = {getattr(defaults, f.name)!r}" in out.stdout
         assert f.metadata["help"] in out.stdout
+
+
+@pytest.mark.parametrize("env", ["cartpole", "go"])
+def test_unknown_env_kwarg_is_one_line(run_cli, env):
+    out = run_cli("train", "--env", env, "--steps", "64", "--set", "env_kwargs.bogus=1")
+    assert out.returncode != 0
+    lines = [ln for ln in out.stderr.strip().splitlines() if not ln.startswith("agentctl: skipped plugin")]
+    assert len(lines) == 1 and lines[0].startswith("error:") and "bogus" in lines[0]
