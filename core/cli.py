@@ -178,6 +178,25 @@ def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool, s
 
 
 @cli.command()
+@click.argument("run", type=click.Path(exists=True, file_okay=False))
+@click.option("--games-per-pair", type=click.IntRange(2), default=10, show_default=True)
+@click.option("--players", type=click.IntRange(2), default=8, show_default=True,
+              help="Snapshots ranked (evenly spaced over the run, newest included).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array.")
+def ladder(run: str, games_per_pair: int, players: int, as_json: bool) -> None:
+    """Elo table of a self-play run's snapshots (round-robin games)."""
+    from agentctl.ladder import ladder as run_ladder
+
+    rows = run_ladder(run, get_host().registry, games_per_pair, players)
+    if as_json:
+        _emit_json(rows)  # type: ignore[arg-type]
+        return
+    click.echo(f"{'step':>12}  {'elo':>7}  {'games':>5}  {'score':>5}")
+    for r in rows:
+        click.echo(f"{r['step'] if r['step'] is not None else '-':>12}  {r['elo']:>7.1f}  {r['games']:>5}  {r['score']:>5.2f}")
+
+
+@cli.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("-o", "--output", default="curves.png", show_default=True, help="PNG file to write.")
 @click.option("--metric", default="mean_return", show_default=True, help="metrics.jsonl key to plot.")
