@@ -271,7 +271,8 @@ def train(req: TrainRequest, registry: Registry) -> dict[str, Any]:
                     break
                 if cfg.time_limit_s > 0 and time.perf_counter() - start >= cfg.time_limit_s:
                     break
-            last_path = save()
+            if last_path is None or not last_path.name.endswith(f"{trainer.global_step:012d}.pt"):
+                last_path = save()  # unless this update's periodic checkpoint already holds it
     finally:
         logger.close()
         trainer.envs.close()
