@@ -17,12 +17,16 @@ from agentctl.errors import UserError
 from agentctl.registry import Registry
 
 
-def fit_elo(score: np.ndarray, games: np.ndarray, iters: int = 10_000) -> np.ndarray:
+def fit_elo(score: np.ndarray, games: np.ndarray, prior: float = 0.0, iters: int = 10_000) -> np.ndarray:
     """Elo ratings (mean 0) maximizing the Bradley-Terry likelihood (Hunter's MM updates).
 
     ``score[i, j]``: points i took from j (win 1, draw 0.5); ``games[i, j]``: games they played.
-    A player that lost every game has no finite rating: it is clamped to 1500 below the mean.
+    ``prior`` adds that many virtual drawn games to every pair that met, so a player who won or
+    lost every game still gets a finite rating (the ladder uses 1).
     """
+    met = games > 0
+    score = score + 0.5 * prior * met
+    games = games + prior * met
     wins = score.sum(axis=1)
     gamma = np.ones(score.shape[0])
     for _ in range(iters):
@@ -35,7 +39,6 @@ def fit_elo(score: np.ndarray, games: np.ndarray, iters: int = 10_000) -> np.nda
         if done:
             break
     r = 400 * np.log10(gamma)
-    r = np.clip(r - r.mean(), -1500, 1500)
     return r - r.mean()
 
 
@@ -76,7 +79,7 @@ def ladder(run: str, registry: Registry, games_per_pair: int = 10, max_players: 
         points = result["games"] * (result["win_rate"] + 0.5 * result["draw_rate"])
         score[i, j], score[j, i] = points, result["games"] - points
         played[i, j] = played[j, i] = result["games"]
-    elo = fit_elo(score, played)
+    elo = fit_elo(score, played, prior=1.0)
     rows = []
     for k, path in enumerate(players):
         m = re.search(r"step_(\d+)", path.name)

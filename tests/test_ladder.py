@@ -25,6 +25,14 @@ def test_consistent_three_players_recover_their_ratings():
     np.testing.assert_allclose(elo, true - true.mean(), atol=1e-3)
 
 
+def test_a_player_who_lost_everything_stays_finite_and_last():
+    # 0 beat nobody; 1 and 2 split evenly; everybody beat 0.
+    score = np.array([[0, 0, 0], [10, 0, 5], [10, 5, 0]], float)
+    games = np.array([[0, 10, 10], [10, 0, 10], [10, 10, 0]], float)
+    elo = fit_elo(score, games, prior=1.0)
+    assert np.isfinite(elo).all() and elo[0] < elo[1] - 200 and abs(elo[1] - elo[2]) < 1e-6
+
+
 def test_ladder_command_on_a_small_go_run(tmp_path):
     run = tmp_path / "go"
     subprocess.run([sys.executable, "-m", "agentctl.cli", "train", "--env", "go", "--steps", "1024",
