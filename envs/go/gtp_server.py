@@ -69,11 +69,18 @@ class GTPServer:
             e.resigned[0] = False
             e.refresh_mask([0])
 
-    def _prepare(self, color: int) -> None:
-        self._revive()
-        if self.engine.move_count[0] >= self.engine.max_moves:
-            raise _Reply("game too long")
-        self.engine.set_to_play(0, color)
+    def _prepare(self, color: int) -> GoEngine:
+        """Give ``color`` the move; returns the position before, for undo (restored on error)."""
+        snapshot = self.engine.clone()
+        try:
+            self._revive()
+            if self.engine.move_count[0] >= self.engine.max_moves:
+                raise _Reply("game too long")
+            self.engine.set_to_play(0, color)
+        except _Reply:
+            self.engine = snapshot
+            raise
+        return snapshot
 
     # ------------------------------------------------------------------ commands
     def handle(self, line: str) -> str | None:
@@ -161,12 +168,7 @@ class GTPServer:
             a = gtp_to_action(args[1], self.board_size)
         except ValueError:
             raise _Reply("illegal move") from None  # off-board or malformed vertex
-        snapshot = self.engine.clone()
-        try:
-            self._prepare(color)
-        except _Reply:
-            self.engine = snapshot
-            raise
+        snapshot = self._prepare(color)
         if not self.engine.mask[0, a]:
             self.engine = snapshot
             raise _Reply("illegal move")
@@ -177,12 +179,7 @@ class GTPServer:
         if len(args) != 1:
             raise _Reply("syntax error")
         color = self._color(args[0])
-        snapshot = self.engine.clone()
-        try:
-            self._prepare(color)
-        except _Reply:
-            self.engine = snapshot
-            raise
+        snapshot = self._prepare(color)
         a = int(self.choose_move(self.engine))
         if a < 0:
             self.engine = snapshot
