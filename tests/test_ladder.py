@@ -47,3 +47,9 @@ def test_ladder_command_on_a_small_go_run(tmp_path):
     assert len(rows) == 3 and all(r["games"] == 8 for r in rows)
     assert abs(sum(r["elo"] for r in rows)) < 1.0
     assert abs(sum(r["score"] * r["games"] for r in rows) - 12) < 1e-9  # 3 pairs x 4 games
+
+
+def test_prior_counts_as_drawn_games():
+    # With one virtual draw per pair, 30/40 becomes 30.5/41: gap 400 log10(30.5 / 10.5).
+    elo = fit_elo(np.array([[0, 30.0], [10.0, 0]]), np.array([[0, 40.0], [40.0, 0]]), prior=1.0)
+    assert abs((elo[0] - elo[1]) - 400 * math.log10(30.5 / 10.5)) < 1e-3
