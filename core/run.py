@@ -207,7 +207,7 @@ def train(req: TrainRequest, registry: Registry) -> dict[str, Any]:
     cfg = resolve(*layers)  # user errors surface here, before torch is imported
 
     import torch
-    from agentctl.logging import RunLogger, TrainProgress, truncate_metrics
+    from agentctl.runlog import RunLogger, TrainProgress, truncate_metrics
     from agentctl.ppo.trainer import Trainer
 
     if cfg.torch_threads > 0:
