@@ -7,7 +7,7 @@ from agentctl.ppo.advantages import gae
 
 
 def np_gae(r, v, nv, term, done, gamma, lam):
-    """Reference: the DESIGN.md formulas, element by element."""
+    """Reference: the formulas of docs/ppo.md ("GAE"), element by element."""
     T, N = r.shape
     adv = np.zeros((T, N))
     for n in range(N):

@@ -1,4 +1,4 @@
-"""Generalized Advantage Estimation (see DESIGN.md, "The PPO math we hold ourselves to")."""
+"""Generalized Advantage Estimation (the formulas, and the tests that check them: docs/ppo.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PPO clipped-surrogate loss (see DESIGN.md, "The PPO math we hold ourselves to").
+"""PPO clipped-surrogate loss (the formulas, and the tests that check them: docs/ppo.md).
 
 Called once per minibatch (thousands of times per run): the ratio is computed once, and
 nothing here calls ``.item()`` or otherwise syncs; callers decide when to read the stats.
