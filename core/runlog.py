@@ -1,6 +1,7 @@
-"""Where a run's numbers go: ``metrics.jsonl``, TensorBoard events and a rich progress bar.
+"""Where a run's numbers go: ``metrics.jsonl``, TensorBoard events and progress on stderr.
 
-Progress goes to stderr so that ``--json`` keeps stdout for the machine-readable summary.
+Progress goes to stderr so that ``--json`` keeps stdout for the machine-readable summary: a
+live bar on a terminal, plain periodic lines when stderr is a file or a pipe (CI logs).
 """
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
@@ -62,30 +65,92 @@ class RunLogger:
 
 
 class TrainProgress:
-    """Steps, steps/s, mean return and ETA on one line; silent when ``quiet``."""
+    """Steps, steps/s, mean return and ETA on stderr; silent when ``quiet``.
 
-    def __init__(self, total: int, start: int = 0, quiet: bool = False) -> None:
+    On a terminal: a live rich bar. Otherwise (a log file, CI, a pipe) a live bar would show
+    nothing until the end, so plain lines are printed instead: one at the first update, then at
+    most one every ``AGENTCTL_PROGRESS_INTERVAL`` seconds (default 10), and a final one when
+    the run ends normally.
+    """
+
+    def __init__(self, total: int, start: int = 0, quiet: bool = False, stream: IO[str] | None = None) -> None:
+        self.total = total
+        self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TextColumn("{task.completed:,}/{task.total:,} steps"),
-            TextColumn("{task.fields[sps]:,.0f} steps/s"),
-            TextColumn("return {task.fields[ret]}"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            disable=quiet,
-        )
-        self.task = self.progress.add_task("train", total=total, completed=start, sps=0.0, ret="-")
+        self.live = not quiet and _isatty(self.stream)
+        self.interval = _interval()
+        self.t0 = time.monotonic()
+        self.last_line: float | None = None  # when the last plain line was printed
+        self.state: tuple[int, float, float | None] | None = None  # last (step, sps, return)
+        self.progress: Progress | None = None
+        if self.live:
+            self.progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.completed:,}/{task.total:,} steps"),
+                TextColumn("{task.fields[sps]:,.0f} steps/s"),
+                TextColumn("return {task.fields[ret]}"),
+                TimeRemainingColumn(),
+                console=Console(file=self.stream),
+            )
+            self.task = self.progress.add_task("train", total=total, completed=start, sps=0.0, ret="-")
 
     def __enter__(self) -> TrainProgress:
-        self.progress.__enter__()
+        if self.progress is not None:
+            self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(exc_type, *exc)
+        elif not self.quiet and exc_type is None and self.state is not None:
+            step, sps, ret = self.state
+            self._print(step, sps, ret, f"elapsed {format_duration(time.monotonic() - self.t0)}")
 
     def update(self, step: int, sps: float, mean_return: float | None) -> None:
+        if self.quiet:
+            return
+        self.state = (step, sps, mean_return)
+        if self.progress is not None:
+            ret = "-" if mean_return is None else f"{mean_return:.2f}"
+            self.progress.update(self.task, completed=step, sps=sps, ret=ret)
+            return
+        now = time.monotonic()
+        if self.last_line is not None and now - self.last_line < self.interval:
+            return
+        self.last_line = now
+        eta = format_duration((self.total - step) / sps) if sps > 0 and step < self.total else "-"
+        self._print(step, sps, mean_return, f"eta {eta}")
+
+    def _print(self, step: int, sps: float, mean_return: float | None, tail: str) -> None:
+        pct = 100.0 * step / self.total if self.total > 0 else 100.0
         ret = "-" if mean_return is None else f"{mean_return:.2f}"
-        self.progress.update(self.task, completed=step, sps=sps, ret=ret)
+        print(f"agentctl: step {step:,}/{self.total:,} ({pct:.1f}%) {sps:,.0f} steps/s "
+              f"mean_return {ret} {tail}", file=self.stream, flush=True)
+
+
+def format_duration(seconds: float) -> str:
+    """``3m55s``, ``1h02m``, ``12s``: short enough for a log line."""
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed file
+        return False
+
+
+def _interval() -> float:
+    """Seconds between plain progress lines: ``AGENTCTL_PROGRESS_INTERVAL`` or 10."""
+    raw = os.environ.get("AGENTCTL_PROGRESS_INTERVAL", "")
+    try:
+        return max(0.0, float(raw)) if raw.strip() else 10.0
+    except ValueError:
+        return 10.0
