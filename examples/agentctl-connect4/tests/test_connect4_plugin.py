@@ -49,3 +49,17 @@ def test_short_selfplay_run_and_eval(tmp_path):
     assert summary["steps"] > 1000 and summary["episodes"] > 0
     result = evaluate(summary["checkpoint"], registry, episodes=10, opponent="greedy")
     assert result["games"] == 10 and result["games_as_first"] == 5
+
+
+def test_bad_opponent_argument_is_one_error_line(tmp_path):
+    from agentctl.errors import UserError
+    from agentctl_connect4.plugin import make_greedy
+
+    with pytest.raises(UserError, match="takes no argument"):
+        make_greedy("1", seed=0, env_kwargs={})
+    out = subprocess.run([sys.executable, "-m", "agentctl.cli", "train", "--env", "connect4",
+                          "--set", 'opponents={"greedy:1" = 1.0}', "--run-dir", str(tmp_path / "run")],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode != 0
+    lines = [ln for ln in out.stderr.splitlines() if ln.strip() and not ln.startswith("agentctl: skipped plugin")]
+    assert lines == ["error: opponent 'greedy' takes no argument, got 'greedy:1'; write 'greedy'"], out.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import agentctl
+from agentctl.errors import UserError
 
 AGENTCTL_API = 1  # the hook API version this plugin targets
 
@@ -50,7 +51,13 @@ def make_aec(**_: Any) -> Any:
 
 
 def make_greedy(arg: str | None = None, *, seed: int | None = None, env_kwargs: dict | None = None) -> Any:
-    """Opponent factory: ``factory(arg, *, seed, env_kwargs)`` -> object with ``act``."""
+    """Opponent factory: ``factory(arg, *, seed, env_kwargs)`` -> object with ``act``.
+
+    ``seed`` seeds the bot's random tie-breaks, so evaluation games differ from one another.
+    Bad user input raises ``UserError``: the CLI prints it as one ``error:`` line.
+    """
+    if arg is not None:
+        raise UserError(f"opponent 'greedy' takes no argument, got 'greedy:{arg}'; write 'greedy'")
     from agentctl_connect4.opponents import GreedyOpponent
 
     return GreedyOpponent(seed)
