@@ -7,36 +7,32 @@ from typing import Any
 
 import numpy as np
 from agentctl import checkpoint as ckpt
-from agentctl.config import resolve
+from agentctl.assemble import build_selfplay, default_registry, load_policy, make_envs, resolve_device
 from agentctl.errors import UserError
 from agentctl.registry import Registry
 
 
-def evaluate(path: str, registry: Registry, episodes: int = 10, deterministic: bool = True,
+def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, deterministic: bool = True,
              seed: int | None = None, device: str = "cpu", opponent: str | None = None,
              playouts: int = 0) -> dict[str, Any]:
     """Play exactly ``episodes`` episodes (each env plays its share, so short episodes don't
     crowd out long ones) and summarize their returns. ``playouts`` > 0 (multi-agent envs whose
     games offer ``search_state``) picks the learner's moves by tree search guided by the net."""
     import torch
+    from agentctl.nn.policy import act
     from agentctl.ppo.rollout import split_obs
-    from agentctl.run import build_policy, make_envs, resolve_device
 
     if episodes < 1:
         raise UserError("--episodes must be >= 1")
     if playouts < 0:
         raise UserError("--playouts must be >= 0")
+    registry = default_registry(registry)
     state = ckpt.load(path)
-    spec = registry.resolve("env", state["env"])
-    cfg = resolve(state["config"])
-    _torch_threads(cfg)
+    policy, spec, cfg = load_policy(state, registry, device=device)
     seed = cfg.seed + 10_000 if seed is None else seed  # unseen by training
-    dev = resolve_device(device)
     if spec.kind == "multi":
         games = make_envs(spec, cfg, num_envs=min(episodes + episodes % 2, 16), seed=seed)
-        policy = build_policy(registry, spec, cfg, games)
-        policy.load_state_dict(state["trainer"]["model"])
-        result = play_games(registry, spec, cfg, policy.to(dev).eval(), games, opponent or "random",
+        result = play_games(registry, spec, cfg, policy, games, opponent or "random",
                             episodes, deterministic, seed, playouts=playouts)
         return {"env": spec.name, "checkpoint": state["path"], **result}
     if opponent:
@@ -45,9 +41,7 @@ def evaluate(path: str, registry: Registry, episodes: int = 10, deterministic: b
         raise UserError(f"--playouts (tree search) applies to two-player games; {spec.name!r} is {spec.kind!r}")
     num_envs = min(episodes, 8)
     envs = make_envs(spec, cfg, num_envs=num_envs, seed=seed)
-    policy = build_policy(registry, spec, cfg, envs)
-    policy.load_state_dict(state["trainer"]["model"])
-    policy.to(dev).eval()
+    dev = resolve_device(device)
     generator = torch.Generator(device=dev)
     generator.manual_seed(seed)
 
@@ -57,22 +51,18 @@ def evaluate(path: str, registry: Registry, episodes: int = 10, deterministic: b
     ep_ret = np.zeros(num_envs)
     prev_done = np.zeros(num_envs, dtype=bool)
     obs, _ = envs.reset(seed=seed)
-    with torch.inference_mode():
-        while (quota > 0).any():
-            arr, mask = split_obs(obs)
-            x = torch.as_tensor(np.asarray(arr), dtype=torch.float32, device=dev)
-            m = None if mask is None else torch.as_tensor(np.asarray(mask), device=dev).bool()
-            logits, _ = policy(x)
-            act = policy.dist.mode(logits, m) if deterministic else policy.dist.sample(logits, m, generator)
-            obs, reward, term, trunc, _ = envs.step(act.cpu().numpy())
-            ep_ret += np.where(prev_done, 0.0, reward)
-            done = np.logical_or(term, trunc) & ~prev_done
-            for i in np.flatnonzero(done):
-                if quota[i] > 0:
-                    returns.append(float(ep_ret[i]))
-                    quota[i] -= 1
-                ep_ret[i] = 0.0
-            prev_done = np.logical_or(term, trunc)
+    while (quota > 0).any():
+        arr, mask = split_obs(obs)
+        obs, reward, term, trunc, _ = envs.step(act(policy, arr, mask, deterministic=deterministic,
+                                                     generator=generator))
+        ep_ret += np.where(prev_done, 0.0, reward)
+        done = np.logical_or(term, trunc) & ~prev_done
+        for i in np.flatnonzero(done):
+            if quota[i] > 0:
+                returns.append(float(ep_ret[i]))
+                quota[i] -= 1
+            ep_ret[i] = 0.0
+        prev_done = np.logical_or(term, trunc)
     envs.close()
     return {
         "env": spec.name, "checkpoint": state["path"], "episodes": len(returns),
@@ -106,7 +96,7 @@ def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any,
     import time
 
     import torch
-    from agentctl.run import build_selfplay
+    from agentctl.nn.policy import act
 
     if num_games < 1:
         raise UserError("--games must be >= 1")
@@ -136,18 +126,15 @@ def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any,
                 # Search only games still counted; the others (past their quota) play the first
                 # legal move, which is never scored.
                 live = np.flatnonzero(~prev_done & (quota > 0))
-                act = np.argmax(obs["action_mask"], axis=1).astype(np.int64)
+                actions = np.argmax(obs["action_mask"], axis=1).astype(np.int64)
                 if live.size:
-                    act[live] = search_actions(mcts, envs.games, live, playouts)
+                    actions[live] = search_actions(mcts, envs.games, live, playouts)
             else:
-                x = torch.as_tensor(obs["observation"], dtype=torch.float32, device=dev)
-                m = torch.as_tensor(obs["action_mask"], device=dev).bool()
-                logits, _ = policy(x)
-                act = policy.dist.mode(logits, m) if deterministic else policy.dist.sample(logits, m, generator)
-                act = act.cpu().numpy()
+                actions = act(policy, obs["observation"], obs["action_mask"], deterministic=deterministic,
+                              generator=generator)
             think += time.perf_counter() - t0
             moves += live.size
-            obs, reward, term, _, _ = envs.step(act)
+            obs, reward, term, _, _ = envs.step(actions)
             for i in np.flatnonzero(term & ~prev_done):
                 if quota[i] > 0:
                     results[int(envs.seat[i])].append(float(reward[i]))
@@ -169,38 +156,5 @@ def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any,
     }
 
 
-def _torch_threads(cfg: Any) -> None:
-    """Use the run's torch thread count when playing too (as training does): small nets on a
-    busy machine run many times slower with torch's default of one thread per core."""
-    import torch
-
-    if cfg.torch_threads > 0:
-        torch.set_num_threads(cfg.torch_threads)
-
-
 def _rate(scores: list[float]) -> float | None:
     return sum(r > 0 for r in scores) / len(scores) if scores else None
-
-
-def load_policy(path: str, registry: Registry, env_kwargs: dict[str, Any] | None = None,
-                device: str = "cpu") -> tuple[Any, Any, Any]:
-    """(policy in eval mode, env spec, config) from a checkpoint, for commands that play.
-
-    ``env_kwargs`` override the run's (e.g. another board size for a size-agnostic net)."""
-    import dataclasses
-
-    from agentctl.run import build_policy, make_envs, resolve_device
-
-    state = ckpt.load(path)
-    spec = registry.resolve("env", state["env"])
-    cfg = resolve(state["config"])
-    if env_kwargs:
-        cfg = dataclasses.replace(cfg, env_kwargs={**cfg.env_kwargs, **env_kwargs})
-    _torch_threads(cfg)
-    probe = make_envs(spec, cfg, num_envs=1, seed=0)
-    policy = build_policy(registry, spec, cfg, probe)
-    try:
-        policy.load_state_dict(state["trainer"]["model"])
-    except RuntimeError as exc:
-        raise UserError(f"checkpoint {state['path']} does not fit env settings {env_kwargs}: {exc}") from exc
-    return policy.to(resolve_device(device)).eval(), spec, cfg

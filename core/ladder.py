@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 from agentctl import checkpoint as ckpt
-from agentctl.config import resolve
+from agentctl.assemble import load_policy, make_envs
 from agentctl.errors import UserError
+from agentctl.evaluate import play_games
 from agentctl.registry import Registry
 
 
@@ -57,24 +58,17 @@ def _players(run: Path, max_players: int) -> list[Path]:
 def ladder(run: str, registry: Registry, games_per_pair: int = 10, max_players: int = 8,
            seed: int = 0) -> list[dict[str, Any]]:
     """Round-robin between up to ``max_players`` snapshots (evenly spaced, newest included)."""
-    from agentctl.evaluate import play_games
-    from agentctl.run import build_policy, make_envs
-
     run_dir = Path(run)
-    state = ckpt.load(run_dir)
-    spec = registry.resolve("env", state["env"])
+    _, spec, cfg = load_policy(run_dir, registry)
     if spec.kind != "multi":
         raise UserError(f"a ladder ranks players of two-player games; {spec.name!r} is {spec.kind!r}")
-    cfg = resolve(state["config"])
     players = _players(run_dir, max_players)
     n = len(players)
     score, played = np.zeros((n, n)), np.zeros((n, n))
     for i, j in itertools.combinations(range(n), 2):
         games = make_envs(spec, cfg, num_envs=min(games_per_pair + games_per_pair % 2, 16), seed=seed + i * n + j)
-        policy = build_policy(registry, spec, cfg, games)
-        saved = ckpt.load(players[i])
-        policy.load_state_dict(saved["trainer"]["model"] if "trainer" in saved else saved["model"])
-        result = play_games(registry, spec, cfg, policy.eval(), games, f"snapshot:{players[j]}",
+        policy, _, _ = load_policy(players[i], registry, spec=spec, cfg=cfg)
+        result = play_games(registry, spec, cfg, policy, games, f"snapshot:{players[j]}",
                             games_per_pair, deterministic=False, seed=seed + i * n + j)
         points = result["games"] * (result["win_rate"] + 0.5 * result["draw_rate"])
         score[i, j], score[j, i] = points, result["games"] - points

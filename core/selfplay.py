@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from agentctl.errors import UserError
 from agentctl.games import TurnBasedGames
+from agentctl.nn.policy import act
 
 LATEST, SNAPSHOT, RANDOM = "latest", "snapshot", "random"
 
@@ -58,15 +59,9 @@ class PolicyOpponent:
         self.generator = generator
         self.deterministic = deterministic
 
-    @torch.inference_mode()
     def act(self, observation: np.ndarray, action_mask: np.ndarray, **_: Any) -> np.ndarray:
-        dev = next(self.module.parameters()).device
-        obs = torch.as_tensor(observation, dtype=torch.float32, device=dev)
-        mask = torch.as_tensor(action_mask, device=dev).bool()
-        logits, _ = self.module(obs)
-        dist = self.module.dist
-        act = dist.mode(logits, mask) if self.deterministic else dist.sample(logits, mask, self.generator)
-        return act.cpu().numpy()
+        return act(self.module, observation, action_mask, deterministic=self.deterministic,
+                   generator=self.generator)
 
 
 class OpponentPool:

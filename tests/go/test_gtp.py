@@ -158,7 +158,7 @@ def test_agentctl_gtp_plays_the_checkpoints_greedy_move(tmp_path):
     import numpy as np
     import torch
     from agentctl.envs.go.engine import GoEngine, gtp_to_action
-    from agentctl.evaluate import load_policy
+    from agentctl.assemble import load_policy
     from agentctl.host import get_host
 
     run = tmp_path / "go"
@@ -171,7 +171,7 @@ def test_agentctl_gtp_plays_the_checkpoints_greedy_move(tmp_path):
     assert r[4].startswith("= ")
     move = gtp_to_action(r[4][2:], 7)
 
-    policy, _, _ = load_policy(str(run), get_host().registry, {"board_size": 7})
+    policy, _, _ = load_policy(str(run), get_host().registry, env_kwargs={"board_size": 7})
     engine = GoEngine(1, 7)
     engine.play(0, gtp_to_action("D4", 7))
     engine.play(0, gtp_to_action("C3", 7))

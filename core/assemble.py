@@ -1,0 +1,160 @@
+"""The kit that builds what a run plays with: devices, envs, policies, opponents, self-play.
+
+Training (``agentctl.run``), evaluation, the ladder, plugin checks and plugins that play
+(Go's ``gtp``) all build their pieces here, so an env is made, a policy built or a
+checkpoint's weights loaded in exactly one way. Nothing here owns a run directory or a loop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from agentctl import checkpoint as ckpt
+from agentctl.config import PPOConfig, resolve
+from agentctl.errors import UserError
+from agentctl.registry import EnvSpec, Registry
+
+
+def default_registry(registry: Registry | None) -> Registry:
+    """``registry`` or, when None, the installed plugins' registry."""
+    if registry is not None:
+        return registry
+    from agentctl.host import get_host
+
+    return get_host().registry
+
+
+def resolve_device(name: str) -> Any:
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError("--device cuda requested but no CUDA GPU is available; use --device cpu")
+    return torch.device(name)
+
+
+def use_torch_threads(cfg: PPOConfig) -> None:
+    """Use the run's torch thread count (as training does) when playing too: small nets on a
+    busy machine run many times slower with torch's default of one thread per core."""
+    import torch
+
+    if cfg.torch_threads > 0:
+        torch.set_num_threads(cfg.torch_threads)
+
+
+def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: int | None = None) -> Any:
+    """The env factory's product: a Gymnasium VectorEnv ('single') or TurnBasedGames ('multi')."""
+    if spec.kind == "sequence":
+        raise UserError(f"env {spec.name!r} is a sequence env; sequence training is not available yet")
+    try:
+        envs = spec.make(num_envs=num_envs or cfg.num_envs, seed=cfg.seed if seed is None else seed,
+                         **cfg.env_kwargs)
+    except TypeError as exc:  # almost always an env_kwargs key the env does not take
+        raise UserError(f"env {spec.name!r} cannot be made with env_kwargs {dict(cfg.env_kwargs)}: "
+                        f"{str(exc).splitlines()[0]}") from exc
+    if spec.kind == "multi":
+        from agentctl.games import TurnBasedGames
+
+        if not isinstance(envs, TurnBasedGames):
+            raise UserError(f"multi-agent env {spec.name!r} must return TurnBasedGames (see agentctl.games), "
+                            f"got {type(envs).__name__}")
+    return envs
+
+
+def policy_builder(registry: Registry, spec: EnvSpec, cfg: PPOConfig, observation_space: Any,
+                   action_space: Any) -> Callable[[], Any]:
+    """A zero-argument function that builds a fresh policy for this env (used for snapshots too)."""
+    from agentctl.ppo.rollout import inner_space
+
+    policy_spec = registry.resolve("policy", cfg.policy or spec.policy)
+    builder = policy_spec.load()
+    obs_space = inner_space(observation_space)
+
+    def build() -> Any:
+        try:
+            return builder(obs_space, action_space, **cfg.policy_kwargs)
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"policy {policy_spec.name!r} cannot be built for env {spec.name!r}: {exc}") from exc
+
+    return build
+
+
+def build_policy(registry: Registry, spec: EnvSpec, cfg: PPOConfig, envs: Any) -> Any:
+    """A fresh policy for ``envs`` (a vector env, or a multi env's TurnBasedGames)."""
+    if spec.kind == "multi":
+        return policy_builder(registry, spec, cfg, envs.observation_space, envs.action_space)()
+    return policy_builder(registry, spec, cfg, envs.single_observation_space, envs.single_action_space)()
+
+
+def load_policy(source: str | Path | dict[str, Any], registry: Registry | None = None, *,
+                spec: EnvSpec | None = None, cfg: PPOConfig | None = None,
+                env_kwargs: dict[str, Any] | None = None, device: str = "cpu") -> tuple[Any, EnvSpec, PPOConfig]:
+    """(policy in eval mode, env spec, config) from a checkpoint file, run dir, self-play
+    snapshot file, or an already loaded checkpoint dict.
+
+    Snapshot files hold weights only: pass the ``spec`` and ``cfg`` of the env they play.
+    ``env_kwargs`` override the run's (e.g. another board size for a size-agnostic net).
+    """
+    registry = default_registry(registry)
+    state = source if isinstance(source, dict) else ckpt.load(source)
+    where = state.get("path", "the checkpoint")
+    weights = state["trainer"]["model"] if "trainer" in state else state.get("model")
+    if weights is None:
+        raise UserError(f"{where} holds no policy weights")
+    if spec is None:
+        if "env" not in state:
+            raise UserError(f"{where} is a weights-only snapshot; load it with its run's env and config")
+        spec = registry.resolve("env", state["env"])
+    if cfg is None:
+        cfg = resolve(state["config"])
+    if env_kwargs:
+        cfg = dataclasses.replace(cfg, env_kwargs={**cfg.env_kwargs, **env_kwargs})
+    use_torch_threads(cfg)
+    probe = make_envs(spec, cfg, num_envs=1, seed=0)
+    try:
+        policy = build_policy(registry, spec, cfg, probe)
+    finally:
+        close = getattr(probe, "close", None)
+        if close is not None:
+            close()
+    try:
+        policy.load_state_dict(weights)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise UserError(f"{where} does not fit env {spec.name!r} with env_kwargs {dict(cfg.env_kwargs)} "
+                        f"and policy {cfg.policy or spec.policy!r}: {first}") from exc
+    return policy.to(resolve_device(device)).eval(), spec, cfg
+
+
+def make_opponent(registry: Registry, spec: EnvSpec, name: str, cfg: PPOConfig, seed: int) -> Any:
+    """``name`` or ``name:arg`` (e.g. ``gnugo:1``) -> an opponent from a plugin, or
+    ``snapshot:PATH``: a past policy (checkpoint, run dir or pool snapshot file) sampling moves."""
+    base, _, arg = name.partition(":")
+    if base == "snapshot" and arg:
+        import torch
+        from agentctl.selfplay import PolicyOpponent
+
+        module, _, _ = load_policy(arg, registry, spec=spec, cfg=cfg)
+        generator = torch.Generator()
+        generator.manual_seed(seed)
+        return PolicyOpponent(module, generator)
+    opp = registry.resolve("opponent", base)
+    if opp.env not in ("*", spec.name, spec.qualified_name):
+        raise UserError(f"opponent {name!r} plays {opp.env!r}, not {spec.name!r}")
+    return opp.load()(arg or None, seed=seed, env_kwargs=dict(cfg.env_kwargs))
+
+
+def build_selfplay(registry: Registry, spec: EnvSpec, cfg: PPOConfig, games: Any, policy: Any,
+                   weights: dict[str, float], snapshot_dir: Path | None, seed: int) -> Any:
+    """Wrap games and an opponent pool into the learner's vector env."""
+    from agentctl.selfplay import LATEST, RANDOM, SNAPSHOT, OpponentPool, SelfPlayVecEnv
+
+    build = policy_builder(registry, spec, cfg, games.observation_space, games.action_space)
+    fixed = {n: make_opponent(registry, spec, n, cfg, seed + i)
+             for i, n in enumerate(weights) if n not in (LATEST, SNAPSHOT, RANDOM)}
+    pool = OpponentPool(policy, build, weights, fixed, snapshot_dir, cfg.max_snapshots, seed)
+    return SelfPlayVecEnv(games, pool)
