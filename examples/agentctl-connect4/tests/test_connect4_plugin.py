@@ -36,19 +36,28 @@ def test_policy_builds_for_the_board():
     assert logits.shape == (3, 7) and value.shape == (3,)
 
 
-def test_short_selfplay_run_and_eval(tmp_path):
+def test_short_selfplay_run_eval_and_load(tmp_path):
+    """The public Python API (docs/plugins.md, "Python API"); registry=None: installed plugins."""
+    import numpy as np
+    from agentctl.assemble import load_policy
     from agentctl.evaluate import evaluate
-    from agentctl.host import get_host
+    from agentctl.nn.policy import act
     from agentctl.run import TrainRequest, train
 
-    registry = get_host().registry
     summary = train(TrainRequest(env="connect4", run_dir=str(tmp_path / "run"), quiet=True, overrides={
         "total_timesteps": 1500, "num_envs": 16, "num_steps": 16, "tensorboard": False,
         "snapshot_every": 1, "opponents": {"latest": 0.4, "snapshot": 0.2, "greedy": 0.2, "random": 0.2},
-    }), registry)
+    }))
     assert summary["steps"] > 1000 and summary["episodes"] > 0
-    result = evaluate(summary["checkpoint"], registry, episodes=10, opponent="greedy")
+    result = evaluate(summary["checkpoint"], episodes=10, opponent="greedy")
     assert result["games"] == 10 and result["games_as_first"] == 5
+
+    policy, spec, cfg = load_policy(summary["checkpoint"])
+    games = spec.make(num_envs=4, seed=0, **cfg.env_kwargs)
+    games.reset(seed=0)
+    obs, mask = games.observe()
+    actions = act(policy, obs, mask, deterministic=True)
+    assert actions.shape == (4,) and mask[np.arange(4), actions].all()
 
 
 def test_bad_opponent_argument_is_one_error_line(tmp_path):
