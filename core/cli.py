@@ -159,6 +159,10 @@ def _fmt(x: float | None) -> str:
 def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool, seed: int | None, device: str,
              playouts: int, as_json: bool) -> None:
     """Evaluate a checkpoint: mean return +- std over N episodes (win rates for games)."""
+    from agentctl.config import check_value
+
+    if seed is not None:
+        check_value("seed", seed, "--seed")  # the same range as training's seed
     from agentctl.evaluate import evaluate
 
     result = evaluate(path, get_host().registry, episodes=episodes, deterministic=not stochastic,

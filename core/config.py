@@ -3,6 +3,10 @@
 Precedence, lowest first: the dataclass defaults < the env's ``default_config`` <
 ``--config run.toml`` < ``--set key=value`` and CLI flags. The resolved config is saved in
 the run directory and in every checkpoint.
+
+Every numeric field declares its allowed :class:`Range`; :func:`resolve` refuses a value
+outside it (NaN and infinities included) with one line naming the key and the range, before
+a run starts, so train, resume and eval all get the same checks.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -20,53 +25,96 @@ from typing import Any
 from agentctl.errors import UserError
 
 
-def _f(default: Any, help: str) -> Any:
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric field allows; NaN and infinities are never allowed."""
+
+    low: float
+    high: float = math.inf
+    low_open: bool = False  # exclude ``low`` itself
+    high_open: bool = False
+
+    def __contains__(self, x: float) -> bool:
+        return (math.isfinite(x)
+                and (x > self.low if self.low_open else x >= self.low)
+                and (x < self.high if self.high_open else x <= self.high))
+
+    def __str__(self) -> str:
+        if self.high == math.inf:
+            return f"{'>' if self.low_open else '>='} {_num(self.low)}"
+        return (f"in {'(' if self.low_open else '['}{_num(self.low)}, "
+                f"{_num(self.high)}{')' if self.high_open else ']'}")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+AT_LEAST_ONE = Range(1)
+NON_NEGATIVE = Range(0)
+POSITIVE = Range(0, low_open=True)
+# np.random.seed (run once per training run) and legacy numpy RNGs take 0 .. 2**32 - 1.
+SEED = Range(0, 2**32 - 1)
+
+
+def _f(default: Any, help: str, allowed: Range | None = None) -> Any:
+    metadata = {"help": help, "range": allowed}
     if isinstance(default, dict):
-        return field(default_factory=lambda: dict(default), metadata={"help": help})
-    return field(default=default, metadata={"help": help})
+        return field(default_factory=lambda: dict(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
 class PPOConfig:
     """Every knob of a training run (CleanRL-style names)."""
 
-    total_timesteps: int = _f(100_000, "Env steps to train for; also the LR/clip annealing horizon.")
-    num_envs: int = _f(8, "Environments stepped in parallel (the batch of the rollout).")
-    num_steps: int = _f(128, "Steps per env per rollout; a rollout holds num_envs * num_steps transitions.")
-    learning_rate: float = _f(2.5e-4, "Adam learning rate at the start.")
+    total_timesteps: int = _f(100_000, "Env steps to train for; also the LR/clip annealing horizon.",
+                              AT_LEAST_ONE)
+    num_envs: int = _f(8, "Environments stepped in parallel (the batch of the rollout).", AT_LEAST_ONE)
+    num_steps: int = _f(128, "Steps per env per rollout; a rollout holds num_envs * num_steps transitions.",
+                        AT_LEAST_ONE)
+    learning_rate: float = _f(2.5e-4, "Adam learning rate at the start.", POSITIVE)
     anneal_lr: bool = _f(True, "Decay the learning rate linearly to 0 over total_timesteps.")
-    gamma: float = _f(0.99, "Discount factor.")
-    gae_lambda: float = _f(0.95, "GAE lambda: 0 = one-step TD, 1 = Monte Carlo.")
-    minibatch_size: int = _f(256, "Transitions per gradient step.")
-    update_epochs: int = _f(4, "Passes over each rollout.")
+    gamma: float = _f(0.99, "Discount factor.", Range(0, 1, low_open=True))
+    gae_lambda: float = _f(0.95, "GAE lambda: 0 = one-step TD, 1 = Monte Carlo.", Range(0, 1))
+    minibatch_size: int = _f(256, "Transitions per gradient step.", AT_LEAST_ONE)
+    update_epochs: int = _f(4, "Passes over each rollout.", AT_LEAST_ONE)
     norm_adv: bool = _f(True, "Normalize advantages per minibatch.")
-    clip_coef: float = _f(0.2, "PPO ratio clipping epsilon.")
+    clip_coef: float = _f(0.2, "PPO ratio clipping epsilon.", POSITIVE)
     anneal_clip: bool = _f(False, "Decay clip_coef linearly to 0 with the learning rate.")
     clip_vloss: bool = _f(True, "Clip the value loss around the old value estimate.")
-    vf_clip_coef: float = _f(0.2, "Value clipping range (used when clip_vloss).")
-    ent_coef: float = _f(0.0, "Entropy bonus coefficient.")
-    vf_coef: float = _f(0.5, "Value loss coefficient.")
-    max_grad_norm: float = _f(0.5, "Global gradient-norm clip (0 disables).")
-    target_kl: float = _f(0.0, "Stop an update's epochs once approx KL exceeds this (0 disables).")
-    adam_eps: float = _f(1e-5, "Adam epsilon.")
+    vf_clip_coef: float = _f(0.2, "Value clipping range (used when clip_vloss).", POSITIVE)
+    ent_coef: float = _f(0.0, "Entropy bonus coefficient.", NON_NEGATIVE)
+    vf_coef: float = _f(0.5, "Value loss coefficient.", NON_NEGATIVE)
+    max_grad_norm: float = _f(0.5, "Global gradient-norm clip (0 disables).", NON_NEGATIVE)
+    target_kl: float = _f(0.0, "Stop an update's epochs once approx KL exceeds this (0 disables).",
+                          NON_NEGATIVE)
+    adam_eps: float = _f(1e-5, "Adam epsilon.", POSITIVE)
     policy: str = _f("", "Policy builder name; empty uses the env's default.")
     policy_kwargs: dict = _f({}, "Keyword arguments for the policy builder (e.g. hidden_sizes).")
     env_kwargs: dict = _f({}, "Keyword arguments for the env factory (e.g. board_size).")
-    seed: int = _f(1, "Seed for torch, numpy and the envs; a CPU run with a fixed seed repeats exactly.")
+    seed: int = _f(1, "Seed for torch, numpy and the envs; a CPU run with a fixed seed repeats exactly.",
+                   SEED)
     device: str = _f("auto", "auto | cpu | cuda (auto picks cuda when available).")
     torch_threads: int = _f(1, "torch intra-op threads (0 keeps torch's default). One is fastest for "
-                               "small nets and safe on busy machines; raise it for big nets on idle cores.")
-    checkpoint_every: int = _f(50, "Write a checkpoint every this many updates (and at the end).")
-    keep_checkpoints: int = _f(3, "Keep this many latest checkpoints (0 keeps all).")
+                               "small nets and safe on busy machines; raise it for big nets on idle cores.",
+                            NON_NEGATIVE)
+    checkpoint_every: int = _f(50, "Write a checkpoint every this many updates (0: only at the end).",
+                              NON_NEGATIVE)
+    keep_checkpoints: int = _f(3, "Keep this many latest checkpoints (0 keeps all).", NON_NEGATIVE)
     tensorboard: bool = _f(True, "Write TensorBoard events to the run directory.")
-    time_limit_s: float = _f(0.0, "Stop (checkpointed, resumable) after this many seconds of training (0 = no limit).")
+    time_limit_s: float = _f(0.0, "Stop (checkpointed, resumable) after this many seconds of training "
+                                  "(0 = no limit).", NON_NEGATIVE)
     opponents: dict = _f({"latest": 0.5, "snapshot": 0.3, "random": 0.2},
                          "Multi-agent envs: sampling weights of the learner's opponents per game "
                          "(latest = current weights, snapshot = a past one, or an opponent name).")
-    snapshot_every: int = _f(10, "Multi-agent envs: add the learner to the opponent pool every N updates.")
-    max_snapshots: int = _f(20, "Multi-agent envs: snapshots sampled from (the newest ones).")
-    eval_every: int = _f(0, "Multi-agent envs: every N updates play eval_games vs eval_opponent (0 = off).")
-    eval_games: int = _f(50, "Games per periodic evaluation (half with each colour).")
+    snapshot_every: int = _f(10, "Multi-agent envs: add the learner to the opponent pool every N updates "
+                                 "(0 = never).", NON_NEGATIVE)
+    max_snapshots: int = _f(20, "Multi-agent envs: snapshots sampled from (the newest ones; 0 = all).",
+                            NON_NEGATIVE)
+    eval_every: int = _f(0, "Multi-agent envs: every N updates play eval_games vs eval_opponent (0 = off).",
+                         NON_NEGATIVE)
+    eval_games: int = _f(50, "Games per periodic evaluation (half with each colour).", AT_LEAST_ONE)
     eval_opponent: str = _f("random", "Opponent for periodic evaluation.")
 
     @property
@@ -138,28 +186,68 @@ def parse_set(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
+    """A ``--config`` file: a ``[ppo]`` table or top-level keys."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise UserError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise UserError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"config file {path} is not UTF-8 text (byte {exc.start}); "
+                        "is it a TOML file?") from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"config file {path} is not valid TOML: {exc}") from None
-    return data.get("ppo", data)  # accept a [ppo] table or top-level keys
+    table = data.get("ppo", data)
+    if not isinstance(table, dict):
+        raise UserError(f"config file {path}: [ppo] must be a table of config keys, got {table!r}")
+    return table
 
 
 def resolve(*layers: Mapping[str, Any]) -> PPOConfig:
-    """Build the config from layers applied in order (lowest precedence first)."""
+    """Build the config from layers applied in order (lowest precedence first), validated.
+
+    ``minibatch_size`` larger than the batch (``num_envs * num_steps``) is an error when it
+    is set in a later layer than the batch (``--set minibatch_size=4096`` on an env whose
+    batch is 256); when the batch is set in the same or a later layer (``--set num_envs=4``
+    under an env default of 512), the inherited minibatch shrinks to the batch, which is
+    what training would do with it anyway.
+    """
     values = PPOConfig().to_dict()
-    for layer in layers:
+    set_in = dict.fromkeys(FIELDS, -1)  # key -> index of the last layer that set it
+    for index, layer in enumerate(layers):
         values = merge(values, layer)
+        set_in.update((key.partition(".")[0], index) for key in layer)
     cfg = PPOConfig(**values)
-    for name in ("total_timesteps", "num_envs", "num_steps", "minibatch_size", "update_epochs"):
-        if getattr(cfg, name) < 1:
-            raise UserError(f"config {name} must be >= 1, got {getattr(cfg, name)}")
+    inherited = set_in["minibatch_size"] <= max(set_in["num_envs"], set_in["num_steps"])
+    if inherited and 0 < cfg.batch_size < cfg.minibatch_size:
+        cfg = dataclasses.replace(cfg, minibatch_size=cfg.batch_size)
+    validate(cfg)
+    return cfg
+
+
+def check_value(key: str, value: Any, label: str = "") -> None:
+    """Refuse ``value`` outside the field's allowed range, in one line naming it."""
+    allowed = FIELDS[key].metadata["range"]
+    if allowed is not None and value not in allowed:
+        finite = "a finite number " if isinstance(value, float) and not math.isfinite(value) else ""
+        raise UserError(f"{label or 'config ' + key} must be {finite}{allowed}, got {value!r}")
+
+
+def validate(cfg: PPOConfig) -> None:
+    """Every field's range, the batch/minibatch relation, the device and opponent weights."""
+    for name in FIELDS:
+        check_value(name, getattr(cfg, name))
+    if cfg.minibatch_size > cfg.batch_size:
+        raise UserError(f"config minibatch_size must be <= the batch num_envs * num_steps = "
+                        f"{cfg.num_envs} * {cfg.num_steps} = {cfg.batch_size}, got {cfg.minibatch_size}")
     if cfg.device not in ("auto", "cpu", "cuda") and not cfg.device.startswith("cuda:"):
         raise UserError(f"config device must be auto, cpu or cuda, got {cfg.device!r}")
-    return cfg
+    weights = list(cfg.opponents.values())
+    numbers = all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights)
+    if not numbers or not all(w in NON_NEGATIVE for w in weights) or not any(w > 0 for w in weights):
+        raise UserError(f"config opponents: weights must be numbers >= 0, not all 0, got {cfg.opponents!r}")
 
 
 def _to_toml(data: Mapping[str, Any]) -> str:

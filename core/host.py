@@ -5,13 +5,20 @@ newer hook API, implements a misspelled hook or registers a malformed/duplicate 
 skipped with one stderr line; its partial registrations are undone and every other plugin
 keeps working. ``AGENTCTL_STRICT_PLUGINS=1`` re-raises instead (for a plugin's own CI).
 
+A plugin that calls ``sys.exit`` (any ``BaseException`` but Ctrl-C) is caught like any other
+failure. Plugin names are unique: an entry point whose name is already taken (``builtin``,
+``classic``, ``go`` or another plugin's) is listed as failed and never imported; agentctl's
+own entry points win over a third party's of the same name.
+
 Switches: ``AGENTCTL_LOAD_PLUGINS=a,b`` loads only those (empty: none),
-``AGENTCTL_DISABLE_PLUGINS=a,b`` skips those.
+``AGENTCTL_DISABLE_PLUGINS=a,b`` skips those. The built-in plugins (:data:`BUILTIN_PLUGINS`,
+the core policy networks) are registered by the host itself and ignore the switches.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 import inspect
 import os
 import sys
@@ -21,7 +28,7 @@ from types import ModuleType
 from typing import Any
 
 import pluggy
-from agentctl import hookspecs
+from agentctl import __version__, hookspecs
 from agentctl.errors import SpecError
 from agentctl.registry import Registry
 
@@ -32,6 +39,9 @@ REGISTRATION_HOOKS = {
     "register_opponents": "opponent",
     "register_rewards": "reward",
 }
+# Plugins the host registers itself, whatever the switches say: name -> module.
+BUILTIN_PLUGINS = {"builtin": "agentctl.builtin"}
+DISTRIBUTION = "agentctl"
 HOOK_NAMES = sorted(
     name for name, obj in vars(hookspecs).items() if name.startswith("register_") and callable(obj)
 )
@@ -59,6 +69,17 @@ class _Markers(pluggy.PluginManager):
         if opts is None and name in HOOK_NAMES and inspect.isfunction(getattr(plugin, name, None)):
             opts = {}
         return opts
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"SystemExit: the plugin called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def _distribution(ep: metadata.EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return dist.name.lower().replace("_", "-") if dist else ""
 
 
 def _names(var: str) -> set[str] | None:
@@ -101,15 +122,18 @@ class PluginHost:
         self.registry = Registry()
         self.plugins: list[PluginInfo] = []
         self.strict = os.environ.get("AGENTCTL_STRICT_PLUGINS", "") not in ("", "0")
+        for name, module in BUILTIN_PLUGINS.items():
+            info = PluginInfo(name, DISTRIBUTION, __version__, module)
+            self.plugins.append(info)
+            self._guarded(info, lambda module=module: importlib.import_module(module))
 
     # -- loading ------------------------------------------------------------------
     def load_entry_points(self) -> None:
         only, disabled = _names("AGENTCTL_LOAD_PLUGINS"), _names("AGENTCTL_DISABLE_PLUGINS") or set()
-        seen: set[str] = set()
-        for ep in sorted(metadata.entry_points(group=hookspecs.PROJECT), key=lambda e: e.name):
-            if ep.name in seen:  # the same distribution visible twice on sys.path
-                continue
-            seen.add(ep.name)
+        # By name; for one name, agentctl's own entry point first, then sys.path order.
+        eps = sorted(metadata.entry_points(group=hookspecs.PROJECT),
+                     key=lambda e: (e.name, _distribution(e) != DISTRIBUTION))
+        for ep in eps:
             dist = getattr(ep, "dist", None)
             info = PluginInfo(
                 name=ep.name,
@@ -117,6 +141,9 @@ class PluginHost:
                 version=dist.version if dist else "?",
                 module=ep.value,
             )
+            if any((p.name, p.distribution, p.module) == (info.name, info.distribution, info.module)
+                   for p in self.plugins):
+                continue  # the same distribution visible twice on sys.path
             self.plugins.append(info)
             if (only is not None and ep.name not in only) or ep.name in disabled:
                 info.status = "disabled"
@@ -133,24 +160,38 @@ class PluginHost:
     def _guarded(self, info: PluginInfo, load: Any) -> None:
         module = None
         try:
+            self._check_name_free(info)  # before importing: a name clash never runs its code
             module = load()
             info.api_version = _check_api(module)
             _check_hooks(module)
             self.pm.register(module, name=info.name)
             self._register_items(module, info)
-        except Exception as exc:  # a broken plugin must never break the host
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # a broken plugin (even one calling sys.exit) never breaks the host
             self.registry.remove(info.registered)
             info.registered = []
             if module is not None and self.pm.is_registered(module):
                 self.pm.unregister(module)
-            info.status = "failed"
-            info.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            if self.strict:
-                raise
-            print(
-                f"agentctl: skipped plugin {info.name!r} ({info.distribution} {info.version}): {info.error}",
-                file=sys.stderr,
+            self._fail(info, exc, f"skipped plugin {info.name!r} ({info.distribution} {info.version})")
+
+    def _check_name_free(self, info: PluginInfo) -> None:
+        first = next(p for p in self.plugins if p.name == info.name)
+        if first is not info:
+            raise SpecError(
+                f"plugin name {info.name!r} is already used by {first.distribution} {first.version} "
+                f"({first.module}); rename this plugin's entry point"
             )
+
+    def _fail(self, info: PluginInfo, exc: BaseException, what: str, prefix: str = "") -> None:
+        """Record a failure (one line) and print it; strict mode raises instead."""
+        info.status = "failed"
+        info.error = prefix + _one_line(exc)
+        if self.strict:
+            if isinstance(exc, Exception):
+                raise exc
+            raise SpecError(f"plugin {info.name!r}: {info.error}") from exc  # e.g. sys.exit: fail loudly
+        print(f"agentctl: {what}: {info.error}", file=sys.stderr)
 
     def _register_items(self, module: ModuleType, info: PluginInfo) -> None:
         others = [p for p in self.pm.get_plugins() if p is not module]
@@ -170,11 +211,10 @@ class PluginHost:
                 continue
             try:
                 impl(cli=cli)
-            except Exception as exc:
-                info.status, info.error = "failed", f"register_commands: {type(exc).__name__}: {exc}"
-                if self.strict:
-                    raise
-                print(f"agentctl: plugin {info.name!r} failed to add commands: {exc}", file=sys.stderr)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:
+                self._fail(info, exc, f"plugin {info.name!r} failed to add commands", "register_commands: ")
 
 
 _HOST: PluginHost | None = None

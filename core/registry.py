@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import importlib
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,8 +169,7 @@ class Registry:
         if matches:
             options = ", ".join(sorted(m.qualified_name for m in matches))
             raise UserError(f"{category} name {name!r} is ambiguous: use one of {options}")
-        known = sorted({item.name for item in table.values()} | set(table))
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        close = _suggestions(name, table)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         listing = " Run `agentctl envs` to list them." if category == "env" else ""
         raise UserError(f"unknown {category} {name!r}.{hint}{listing}")
@@ -185,3 +185,17 @@ class Registry:
                     env_kwargs = {**spec.env_kwargs, "env_id": short[len(prefix):]}
                     found.append(dataclasses.replace(spec, name=short, env_kwargs=env_kwargs))
         return found
+
+
+def _suggestions(name: str, table: Mapping[str, Any], n: int = 3) -> list[str]:
+    """Up to ``n`` close names, each item once: its short name when that resolves to it alone,
+    else its qualified name. A qualified query (``go/gnug``) is compared with qualified names."""
+    qualified = "/" in name
+    shorts = Counter(item.name for item in table.values())
+    labels: dict[str, list[str]] = {}  # what the query is compared with -> what is suggested
+    for q, item in table.items():
+        key = q if qualified else item.name
+        label = item.name if shorts[item.name] == 1 and not qualified else q
+        labels.setdefault(key, []).append(label)
+    close = difflib.get_close_matches(name, list(labels), n=n, cutoff=0.5)
+    return list(dict.fromkeys(label for key in close for label in labels[key]))[:n]

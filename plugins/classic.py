@@ -1,7 +1,8 @@
 """First-party plugin: Gymnasium's classic-control envs, and any Gymnasium id as ``gym:ID``.
 
 Registered through the ``agentctl`` entry-point group like any third-party plugin; it
-imports nothing heavy at load time (gymnasium is imported when an env is made).
+imports nothing heavy at load time (gymnasium is imported when an env is made). Its envs use
+the ``mlp`` policy, which the host itself provides (``agentctl.builtin``).
 """
 
 from __future__ import annotations
@@ -64,11 +65,3 @@ def register_envs(register) -> None:
     # A pattern name: `gym:<ID>` resolves to this spec with env_kwargs env_id=<ID>.
     register("gym:*", make_vector_env, kind="single", policy="mlp",
              description="Any registered Gymnasium id, e.g. gym:LunarLander-v3")
-
-
-@agentctl.hookimpl
-def register_policies(register) -> None:
-    register("mlp", "agentctl.nn.mlp:build_mlp", description="Separate actor/critic MLPs (vector obs).")
-    register("cnn", "agentctl.nn.cnn:build_cnn", description="Small CNN for (C, H, W) obs.")
-    register("resnet", "agentctl.nn.resnet:build_resnet",
-             description="Residual CNN for boards, any size (kwargs: blocks, channels).")

@@ -7,6 +7,7 @@ The subprocess tests install a throw-away distribution (a ``*.dist-info`` folder
 from __future__ import annotations
 
 import json
+import sys
 import types
 
 import agentctl
@@ -74,6 +75,21 @@ BROKEN = {
             register("badpolicy", 42)
         """,
         "policy 'badpolicy': entry point must be a callable",
+    ),
+    "sys_exit_at_import": (
+        """
+        import sys
+        sys.exit(3)
+        """,
+        "SystemExit: the plugin called sys.exit(3)",
+    ),
+    "system_exit_in_hook": (
+        """
+        def register_envs(register):
+            register("goodenv", "broken_plugin:make", kind="single")
+            raise SystemExit("bye")
+        """,
+        "SystemExit: the plugin called sys.exit('bye')",
     ),
 }
 
@@ -148,7 +164,9 @@ def test_load_plugins_empty_loads_none(run_cli, make_plugin):
     assert out.returncode == 0
     rows = json.loads(out.stdout)
     assert {r["name"] for r in rows} >= {"classic", "broken"}
-    assert all(r["status"] == "disabled" for r in rows), rows
+    # every entry point is off; the host's own networks are not an entry point and stay on
+    assert all(r["status"] == "disabled" for r in rows if r["name"] != "builtin"), rows
+    assert [r["status"] for r in rows if r["name"] == "builtin"] == ["ok"]
     assert "libfoo" not in out.stderr  # the broken module was never imported
     envs = run_cli("envs", "--json", env=env)
     assert envs.returncode == 0 and json.loads(envs.stdout) == []
@@ -341,3 +359,140 @@ def test_pattern_env(host):
         assert envs.num_envs == 2 and envs.spec.id == "CartPole-v1"
     finally:
         envs.close()
+
+
+# -- built-in networks, name clashes, sys.exit ----------------------------------------------
+
+
+def test_go_alone_trains_with_the_builtin_resnet(run_cli):
+    """The networks belong to the host: loading only the `go` plugin still finds `resnet`
+    (about 15 s: one short Go run)."""
+    env = clean_env(AGENTCTL_LOAD_PLUGINS="go")
+    rows = {r["name"]: r for r in json.loads(run_cli("plugins", "--json", env=env).stdout)}
+    assert rows["classic"]["status"] == "disabled" and rows["go"]["status"] == "ok"
+    assert rows["builtin"]["status"] == "ok" and rows["builtin"]["distribution"] == "agentctl"
+    assert rows["builtin"]["registered"] == ["policy:mlp", "policy:cnn", "policy:resnet"]
+    out = run_cli("train", "--env", "go", "--steps", "2000", "--set", "num_envs=8", "--set", "num_steps=32",
+                  "--set", "minibatch_size=128", "--set", "tensorboard=false", "--run-dir", "run", "--json",
+                  env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.splitlines()[-1])
+    assert summary["env"] == "go" and summary["steps"] >= 2000
+
+
+def test_builtin_plugin_in_every_host(host):
+    """A bare host already has the networks, from an ordinary hook module (no entry point);
+    the classic plugin registers envs only, so `mlp` is not ambiguous."""
+    from agentctl import builtin
+    from agentctl.plugins import classic
+
+    first = host.plugins[0]
+    assert (first.name, first.distribution, first.module, first.status) == \
+        ("builtin", "agentctl", "agentctl.builtin", "ok")
+    assert first.registered == [("policy", "builtin/mlp"), ("policy", "builtin/cnn"), ("policy", "builtin/resnet")]
+    assert host.pm.get_plugin("builtin") is builtin and builtin.AGENTCTL_API == 1
+    host.add_module(classic, "classic")
+    assert {c for c, _ in host.plugins[1].registered} == {"env"}
+    assert host.registry.resolve("policy", "mlp").qualified_name == "builtin/mlp"
+    assert host.registry.resolve("policy", "resnet").load().__name__ == "build_resnet"
+
+
+def test_taken_entry_point_names_fail_visibly(run_cli, make_plugin):
+    """Entry points named like ours (`classic`, `builtin`) or like an earlier third-party one
+    are listed as failed with the reason, never imported; the first owner keeps working."""
+    never = """
+        raise RuntimeError("a plugin whose name is taken must not be imported")
+        """
+    twin = """
+        def register_envs(register):
+            register("twinenv", "twin_pkg:make", kind="single")
+        """
+    env = make_plugin(never, name="classic", dist="evil-classic", module="evil_classic")
+    env = make_plugin(never, name="builtin", dist="evil-builtin", module="evil_builtin", base=env)
+    # two third-party `twin`s: the first on sys.path wins (make_plugin prepends its folder)
+    env = make_plugin(never, name="twin", dist="twin-two", module="twin_two", base=env)
+    env = make_plugin(twin, name="twin", dist="twin-one", module="twin_one", base=env)
+    out = run_cli("plugins", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    by_dist = {r["distribution"].replace("_", "-"): r for r in rows}
+    assert by_dist["agentctl"]["status"] == "ok"
+    assert [r["status"] for r in rows if r["name"] == "classic"] == ["ok", "failed"]  # ours first
+    assert "env:cartpole" in next(r for r in rows if r["name"] == "classic")["registered"]
+    for dist, owner in [("evil-classic", "agentctl 0.1.0 (agentctl.plugins.classic)"),
+                        ("evil-builtin", "agentctl 0.1.0 (agentctl.builtin)"),
+                        ("twin-two", "twin-one 0.1 (twin_one)")]:
+        row = by_dist[dist]
+        assert row["status"] == "failed" and row["registered"] == []
+        assert f"plugin name {row['name']!r} is already used by" in row["error"], row
+        assert owner in row["error"] and "rename this plugin's entry point" in row["error"]
+    assert by_dist["twin-one"]["status"] == "ok" and by_dist["twin-one"]["registered"] == ["env:twinenv"]
+    assert "must not be imported" not in out.stdout + out.stderr
+    skipped = [ln for ln in out.stderr.splitlines() if "already used by" in ln]
+    assert len(skipped) == 3 and all(ln.startswith("agentctl: skipped plugin") for ln in skipped), out.stderr
+
+    text = run_cli("plugins", env=env).stdout
+    assert "classic  (evil-classic 0.1)  failed" in text
+    assert "reason: SpecError: plugin name 'classic' is already used by agentctl" in text
+    assert "policy:resnet" in text
+
+
+def test_duplicate_name_in_process(host):
+    ok = host.add_module(module("first", register_envs=_env_registrar("e1")), "same")
+    dup = host.add_module(module("second", register_envs=_env_registrar("e2")), "same")
+    assert ok.status == "ok" and dup.status == "failed"
+    assert "plugin name 'same' is already used by same" in dup.error
+    assert [s.name for s in host.registry.all("env")] == ["e1"]
+
+
+def test_system_exit_is_guarded_in_process(host, capsys):
+    def exits(register):
+        register("gone", "x.y:z", kind="single")
+        sys.exit(4)
+
+    info = host.add_module(module("exiting", register_envs=exits), "exiting")
+    assert info.status == "failed" and info.error == "SystemExit: the plugin called sys.exit(4)"
+    assert host.registry.all("env") == [] and not host.pm.has_plugin("exiting")
+    assert "skipped plugin 'exiting'" in capsys.readouterr().err
+
+    import click
+
+    def register_commands(cli):
+        raise SystemExit(5)
+
+    cmd = host.add_module(module("cmds", register_commands=register_commands), "cmds")
+    assert cmd.status == "ok"
+    host.add_commands(click.Group())
+    assert cmd.status == "failed" and cmd.error == "register_commands: SystemExit: the plugin called sys.exit(5)"
+
+    def interrupted(register):
+        raise KeyboardInterrupt  # Ctrl-C while loading still stops the program
+
+    with pytest.raises(KeyboardInterrupt):
+        host.add_module(module("ctrl_c", register_envs=interrupted), "ctrl_c")
+
+
+def test_system_exit_in_strict_mode_is_a_loud_error(monkeypatch):
+    monkeypatch.setenv("AGENTCTL_STRICT_PLUGINS", "1")
+    with pytest.raises(SpecError, match=r"plugin 'bye': SystemExit: the plugin called sys.exit\(2\)"):
+        PluginHost().add_module(module("bye", register_envs=lambda register: sys.exit(2)), "bye")
+
+
+def test_suggestions_name_each_item_once(host):
+    def opponents(register):
+        register("gnugo", "x.y:z", env="go")
+        register("greedy", "x.y:z", env="go")
+
+    host.add_module(module("pa", register_opponents=opponents), "a")
+    host.add_module(module("pb", register_opponents=lambda register: register("bot", "x.y:z", env="*")), "b")
+    host.add_module(module("pc", register_opponents=lambda register: register("bot", "x.y:z", env="*")), "c")
+    reg = host.registry
+
+    def hint(name: str) -> str:
+        with pytest.raises(UserError) as err:
+            reg.resolve("opponent", name)
+        return str(err.value).partition("Did you mean: ")[2]
+
+    assert hint("gnug") == "gnugo?"              # not "gnugo, a/gnugo"
+    assert hint("a/gnug") == "a/gnugo?"          # a qualified query gets qualified names
+    assert hint("bott") == "b/bot, c/bot?"       # an ambiguous short name: each owner, once
