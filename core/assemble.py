@@ -16,6 +16,7 @@ from agentctl import checkpoint as ckpt
 from agentctl.config import PPOConfig, resolve
 from agentctl.errors import UserError
 from agentctl.registry import EnvSpec, Registry
+from agentctl.seeding import Stream, int_seed
 
 
 def default_registry(registry: Registry | None) -> Registry:
@@ -47,15 +48,22 @@ def use_torch_threads(cfg: PPOConfig) -> None:
 
 
 def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: int | None = None) -> Any:
-    """The env factory's product: a Gymnasium VectorEnv ('single') or TurnBasedGames ('multi')."""
+    """The env factory's product: a Gymnasium VectorEnv ('single') or TurnBasedGames ('multi').
+    ``seed`` defaults to the run's env stream."""
     if spec.kind == "sequence":
         raise UserError(f"env {spec.name!r} is a sequence env; sequence training is not available yet")
     try:
-        envs = spec.make(num_envs=num_envs or cfg.num_envs, seed=cfg.seed if seed is None else seed,
+        envs = spec.make(num_envs=num_envs or cfg.num_envs, seed=int_seed(cfg.seed, Stream.ENVS) if seed is None else seed,
                          **cfg.env_kwargs)
-    except TypeError as exc:  # almost always an env_kwargs key the env does not take
-        raise UserError(f"env {spec.name!r} cannot be made with env_kwargs {dict(cfg.env_kwargs)}: "
-                        f"{str(exc).splitlines()[0]}") from exc
+    except UserError:
+        raise
+    except Exception as exc:
+        first = (str(exc).splitlines() or [""])[0]
+        if isinstance(exc, TypeError) and "keyword argument" in first:  # an env_kwargs key it does not take
+            raise UserError(f"env {spec.name!r} cannot be made with env_kwargs {dict(cfg.env_kwargs)}: "
+                            f"{first}") from exc
+        raise UserError(f"env {spec.name!r} (plugin {spec.plugin!r}) failed to start: "
+                        f"{type(exc).__name__}: {first}") from exc
     if spec.kind == "multi":
         from agentctl.games import TurnBasedGames
 
@@ -90,6 +98,16 @@ def build_policy(registry: Registry, spec: EnvSpec, cfg: PPOConfig, envs: Any) -
     return policy_builder(registry, spec, cfg, envs.single_observation_space, envs.single_action_space)()
 
 
+def load_error(exc: BaseException) -> str:
+    """The line of a ``load_state_dict`` error that says what does not fit (the first size
+    mismatch or missing/unexpected key), not torch's whole dump."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("size mismatch", "Missing key", "Unexpected key")):
+            return line if len(line) < 300 else line[:297] + "..."
+    return lines[0] if lines else type(exc).__name__
+
+
 def load_policy(source: str | Path | dict[str, Any], registry: Registry | None = None, *,
                 spec: EnvSpec | None = None, cfg: PPOConfig | None = None,
                 env_kwargs: dict[str, Any] | None = None, device: str = "cpu") -> tuple[Any, EnvSpec, PPOConfig]:
@@ -105,6 +123,8 @@ def load_policy(source: str | Path | dict[str, Any], registry: Registry | None =
     weights = state["trainer"]["model"] if "trainer" in state else state.get("model")
     if weights is None:
         raise UserError(f"{where} holds no policy weights")
+    if spec is not None and state.get("env") not in (None, spec.name, spec.qualified_name):
+        raise UserError(f"{where} is a checkpoint of env {state['env']!r}, not {spec.qualified_name!r}")
     if spec is None:
         if "env" not in state:
             raise UserError(f"{where} is a weights-only snapshot; load it with its run's env and config")
@@ -124,9 +144,8 @@ def load_policy(source: str | Path | dict[str, Any], registry: Registry | None =
     try:
         policy.load_state_dict(weights)
     except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
         raise UserError(f"{where} does not fit env {spec.name!r} with env_kwargs {dict(cfg.env_kwargs)} "
-                        f"and policy {cfg.policy or spec.policy!r}: {first}") from exc
+                        f"and policy {cfg.policy or spec.policy!r}: {load_error(exc)}") from exc
     return policy.to(resolve_device(device)).eval(), spec, cfg
 
 
@@ -150,11 +169,12 @@ def make_opponent(registry: Registry, spec: EnvSpec, name: str, cfg: PPOConfig, 
 
 def build_selfplay(registry: Registry, spec: EnvSpec, cfg: PPOConfig, games: Any, policy: Any,
                    weights: dict[str, float], snapshot_dir: Path | None, seed: int) -> Any:
-    """Wrap games and an opponent pool into the learner's vector env."""
+    """Wrap games and an opponent pool into the learner's vector env; ``seed`` is the root of
+    the pool's streams (opponent draws, snapshot sampling) and of each fixed opponent's."""
     from agentctl.selfplay import LATEST, RANDOM, SNAPSHOT, OpponentPool, SelfPlayVecEnv
 
     build = policy_builder(registry, spec, cfg, games.observation_space, games.action_space)
-    fixed = {n: make_opponent(registry, spec, n, cfg, seed + i)
+    fixed = {n: make_opponent(registry, spec, n, cfg, int_seed(seed, i + 1))
              for i, n in enumerate(weights) if n not in (LATEST, SNAPSHOT, RANDOM)}
-    pool = OpponentPool(policy, build, weights, fixed, snapshot_dir, cfg.max_snapshots, seed)
+    pool = OpponentPool(policy, build, weights, fixed, snapshot_dir, cfg.max_snapshots, int_seed(seed, 0))
     return SelfPlayVecEnv(games, pool)

@@ -21,17 +21,23 @@ def save(state: dict[str, Any], directory: Path, step: int, keep: int = 0) -> Pa
     """Write ``state`` as ``directory/step_<step>.pt`` atomically; prune to ``keep`` latest."""
     import torch
 
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"step_{step:012d}.pt"
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pt")
+    tmp = None
     try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pt")
         with os.fdopen(fd, "wb") as fh:
             torch.save(state, fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        # torch reports a failed write (e.g. a full disk) as RuntimeError, the OS as OSError
+        if isinstance(exc, (OSError, RuntimeError)):
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+            raise UserError(f"could not write checkpoint {path}: {reason}; earlier checkpoints are intact") from exc
         raise
     if keep > 0:
         for old in list_checkpoints(directory)[:-keep]:
@@ -72,5 +78,12 @@ def load(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
         raise UserError(f"cannot read checkpoint {path}: {exc}") from exc
     if not isinstance(state, dict) or state.get("format") != 1:
         raise UserError(f"{path} is not an agentctl checkpoint")
+    # A training checkpoint, or a self-play snapshot (weights only).
+    need = ("env", "config", "trainer") if "model" not in state else ("model",)
+    missing = [k for k in need if k not in state]
+    if not missing and "trainer" in state and not (isinstance(state["trainer"], dict) and "model" in state["trainer"]):
+        missing = ["trainer.model"]
+    if missing:
+        raise UserError(f"{path} is an incomplete agentctl checkpoint (missing {', '.join(missing)})")
     state["path"] = str(path)
     return state

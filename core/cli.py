@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 from agentctl import __version__
-from agentctl.errors import UserError
+from agentctl.errors import Interrupted, UserError
 from agentctl.host import get_host
 
 
@@ -28,8 +28,11 @@ class _Group(click.Group):
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except Interrupted as exc:  # a stop signal that ended a command early
+            click.echo(exc.message or "aborted", err=True)
+            sys.exit(128 + exc.signum)
         except KeyboardInterrupt:
-            click.echo("aborted; the last checkpoint is intact", err=True)
+            click.echo("aborted", err=True)
             sys.exit(130)
 
 
@@ -109,10 +112,11 @@ def config_cmd() -> None:
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a config key (repeatable).")
 @click.option("--run-dir", type=click.Path(file_okay=False), help="Run directory (default runs/<env>/<time>).")
 @click.option("--resume", type=click.Path(exists=True), help="Checkpoint file or run dir to continue from.")
+@click.option("--overwrite", is_flag=True, help="Replace the run already in --run-dir (its checkpoints and metrics).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 def train(env_name: str | None, steps: int | None, seed: int | None, device: str | None,
           config_path: str | None, sets: tuple[str, ...], run_dir: str | None, resume: str | None,
-          as_json: bool) -> None:
+          overwrite: bool, as_json: bool) -> None:
     """Train an agent with PPO."""
     from agentctl.config import load_toml, parse_set
     from agentctl.run import TrainRequest
@@ -124,7 +128,7 @@ def train(env_name: str | None, steps: int | None, seed: int | None, device: str
             overrides[key] = value
     req = TrainRequest(env=env_name, overrides=overrides,
                        config_file=load_toml(config_path) if config_path else None,
-                       run_dir=run_dir, resume=resume, quiet=as_json)
+                       run_dir=run_dir, resume=resume, quiet=as_json, overwrite=overwrite)
     summary = run_train(req, get_host().registry)
     if summary["interrupted"]:
         click.echo(f"interrupted at step {summary['steps']:,}; checkpoint saved: {summary['checkpoint']}\n"
@@ -137,7 +141,7 @@ def train(env_name: str | None, steps: int | None, seed: int | None, device: str
                    f"{_fmt(summary['first_mean_return'])}, last 10% {_fmt(summary['last_mean_return'])}\n"
                    f"run dir: {summary['run_dir']}")
     if summary["interrupted"]:
-        sys.exit(130)
+        sys.exit(128 + summary["signal"])
 
 
 def _fmt(x: float | None) -> str:

@@ -14,3 +14,13 @@ class SpecError(UserError):
 
 class TrainingDiverged(UserError):
     """The loss became NaN/inf; training stops and no checkpoint of the bad state is written."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal (Ctrl-C, SIGTERM, SIGHUP) that ends a command before it could finish
+    cleanly; ``message`` says what was kept. The CLI exits with 128 + the signal number."""
+
+    def __init__(self, signum: int, message: str = "") -> None:
+        super().__init__(message)
+        self.signum = signum
+        self.message = message

@@ -10,6 +10,7 @@ from agentctl import checkpoint as ckpt
 from agentctl.assemble import build_selfplay, default_registry, load_policy, make_envs, resolve_device
 from agentctl.errors import UserError
 from agentctl.registry import Registry
+from agentctl.seeding import Stream, int_seed
 
 
 def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, deterministic: bool = True,
@@ -29,9 +30,9 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
     registry = default_registry(registry)
     state = ckpt.load(path)
     policy, spec, cfg = load_policy(state, registry, device=device)
-    seed = cfg.seed + 10_000 if seed is None else seed  # unseen by training
+    seed = int_seed(cfg.seed, Stream.EVAL) if seed is None else seed  # a stream training never sees
     if spec.kind == "multi":
-        games = make_envs(spec, cfg, num_envs=min(episodes + episodes % 2, 16), seed=seed)
+        games = make_envs(spec, cfg, num_envs=min(episodes + episodes % 2, 16), seed=int_seed(seed, Stream.ENVS))
         result = play_games(registry, spec, cfg, policy, games, opponent or "random",
                             episodes, deterministic, seed, playouts=playouts)
         return {"env": spec.name, "checkpoint": state["path"], **result}
@@ -40,17 +41,18 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
     if playouts:
         raise UserError(f"--playouts (tree search) applies to two-player games; {spec.name!r} is {spec.kind!r}")
     num_envs = min(episodes, 8)
-    envs = make_envs(spec, cfg, num_envs=num_envs, seed=seed)
+    env_seed = int_seed(seed, Stream.ENVS)
+    envs = make_envs(spec, cfg, num_envs=num_envs, seed=env_seed)
     dev = resolve_device(device)
     generator = torch.Generator(device=dev)
-    generator.manual_seed(seed)
+    generator.manual_seed(int_seed(seed, Stream.ACTIONS))
 
     quota = np.full(num_envs, episodes // num_envs)
     quota[: episodes % num_envs] += 1
     returns: list[float] = []
     ep_ret = np.zeros(num_envs)
     prev_done = np.zeros(num_envs, dtype=bool)
-    obs, _ = envs.reset(seed=seed)
+    obs, _ = envs.reset(seed=env_seed)
     while (quota > 0).any():
         arr, mask = split_obs(obs)
         obs, reward, term, trunc, _ = envs.step(act(policy, arr, mask, deterministic=deterministic,
@@ -91,7 +93,8 @@ def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any,
     the same number of games, so an even ``num_games`` splits colours exactly. With
     ``playouts`` > 0 the learner picks the most visited move of a PUCT search guided by its
     net (``agentctl.search``; the games must offer ``search_state``), all live games searched
-    in lockstep so their leaves share batched forward passes.
+    in lockstep so their leaves share batched forward passes. ``seed`` is the root of the
+    games', the learner's sampling and the opponents' random streams.
     """
     import time
 
@@ -107,15 +110,16 @@ def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any,
         if not supports_search(games):
             raise UserError(f"env {spec.name!r} does not support tree search (its games have no search_state)")
         mcts = MCTS(NetEvaluator(policy))
-    envs = build_selfplay(registry, spec, cfg, games, policy, {opponent: 1.0}, None, seed)
+    envs = build_selfplay(registry, spec, cfg, games, policy, {opponent: 1.0}, None,
+                          int_seed(seed, Stream.SELFPLAY))
     n = envs.num_envs
     quota = np.full(n, num_games // n)
     quota[: num_games % n] += 1
     results = {0: [], 1: []}  # seat -> learner scores (+1/0/-1)
     dev = next(policy.parameters()).device
     generator = torch.Generator(device=dev)
-    generator.manual_seed(seed)
-    obs, _ = envs.reset(seed=seed)
+    generator.manual_seed(int_seed(seed, Stream.ACTIONS))
+    obs, _ = envs.reset(seed=int_seed(seed, Stream.ENVS))
     prev_done = np.zeros(n, dtype=bool)
     think, moves = 0.0, 0  # the learner's decision time and moves (live games only)
     with torch.inference_mode():

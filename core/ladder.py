@@ -16,6 +16,7 @@ from agentctl.assemble import load_policy, make_envs
 from agentctl.errors import UserError
 from agentctl.evaluate import play_games
 from agentctl.registry import Registry
+from agentctl.seeding import Stream, int_seed
 
 
 def fit_elo(score: np.ndarray, games: np.ndarray, prior: float = 0.0, iters: int = 10_000) -> np.ndarray:
@@ -66,10 +67,12 @@ def ladder(run: str, registry: Registry, games_per_pair: int = 10, max_players: 
     n = len(players)
     score, played = np.zeros((n, n)), np.zeros((n, n))
     for i, j in itertools.combinations(range(n), 2):
-        games = make_envs(spec, cfg, num_envs=min(games_per_pair + games_per_pair % 2, 16), seed=seed + i * n + j)
+        pair_seed = int_seed(seed, i, j)
+        games = make_envs(spec, cfg, num_envs=min(games_per_pair + games_per_pair % 2, 16),
+                          seed=int_seed(pair_seed, Stream.ENVS))
         policy, _, _ = load_policy(players[i], registry, spec=spec, cfg=cfg)
         result = play_games(registry, spec, cfg, policy, games, f"snapshot:{players[j]}",
-                            games_per_pair, deterministic=False, seed=seed + i * n + j)
+                            games_per_pair, deterministic=False, seed=pair_seed)
         points = result["games"] * (result["win_rate"] + 0.5 * result["draw_rate"])
         score[i, j], score[j, i] = points, result["games"] - points
         played[i, j] = played[j, i] = result["games"]

@@ -2,14 +2,15 @@
 
 Run directory (``runs/<env>/<time>/`` unless ``--run-dir``): ``config.toml`` (the resolved
 config), ``run.json`` (env and policy names), ``metrics.jsonl``, TensorBoard events and
-``checkpoints/step_*.pt``. Ctrl-C finishes the current update, checkpoints and exits; a
-second Ctrl-C aborts at once (the last checkpoint stays intact).
+``checkpoints/step_*.pt``. The dir is locked while a run uses it, and a fresh run never
+reuses one that holds another run (``agentctl.rundir``). Ctrl-C, SIGTERM and SIGHUP finish the
+current update, checkpoint and exit; a second signal aborts at once, leaving the last
+checkpoint intact (``agentctl.stopping``).
 """
 
 from __future__ import annotations
 
 import json
-import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,15 @@ from typing import Any
 
 import numpy as np
 from agentctl import checkpoint as ckpt
-from agentctl.assemble import build_policy, build_selfplay, default_registry, make_envs, resolve_device
+from agentctl.assemble import (build_policy, build_selfplay, default_registry, load_error, make_envs,
+                               resolve_device)
 from agentctl.config import PPOConfig, resolve
-from agentctl.errors import UserError
+from agentctl.errors import Interrupted, UserError
 from agentctl.evaluate import play_games
 from agentctl.registry import EnvSpec, Registry
+from agentctl.rundir import RunDir
+from agentctl.stopping import StopSignals
+from agentctl.seeding import Stream, int_seed
 
 
 @dataclass
@@ -32,6 +37,7 @@ class TrainRequest:
     run_dir: str | None = None
     resume: str | None = None
     quiet: bool = False
+    overwrite: bool = False  # a fresh run may replace the run already in run_dir
 
 
 def seed_everything(seed: int) -> None:
@@ -90,8 +96,9 @@ class Run:
         """Greedy learner vs ``eval_opponent`` for ``eval_games`` games (its own seeds and RNGs,
         so training's random streams, and exact resume, are untouched)."""
         cfg, trainer = self.cfg, self.trainer
-        seed = cfg.seed + 20_000 + trainer.update
-        games = make_envs(self.spec, cfg, num_envs=min(cfg.eval_games + cfg.eval_games % 2, 16), seed=seed)
+        seed = int_seed(cfg.seed, Stream.PERIODIC_EVAL, trainer.update)
+        games = make_envs(self.spec, cfg, num_envs=min(cfg.eval_games + cfg.eval_games % 2, 16),
+                          seed=int_seed(seed, Stream.ENVS))
         was_training = trainer.policy.training
         trainer.policy.eval()
         result = play_games(self.registry, self.spec, cfg, trainer.policy, games, cfg.eval_opponent,
@@ -125,20 +132,31 @@ class Run:
         last = self.last_checkpoint
         return last is not None and last.name.endswith(f"{self.trainer.global_step:012d}.pt")
 
-    def summary(self, interrupted: bool) -> dict[str, Any]:
+    def kept(self) -> str:
+        """What survives an abort, for the one line the user reads."""
+        if self.last_checkpoint is not None:
+            return f"the last checkpoint {self.last_checkpoint} is intact"
+        found = ckpt.list_checkpoints(self.dir / "checkpoints")
+        if found:
+            return f"the last checkpoint {found[-1]} is intact"
+        return "no checkpoint had been written yet"
+
+    def summary(self, signum: int | None) -> dict[str, Any]:
+        """``signum``: the stop signal that ended the run early, if any."""
         trainer, wall = self.trainer, self.elapsed()
         first, last = mean_first_last([r for r, _ in trainer.episodes])
         return {
             "env": self.spec.name, "steps": trainer.global_step, "wall_s": round(self.prior_wall + wall, 3),
             "steps_per_s": round((trainer.global_step - self.start_step) / max(wall, 1e-9), 1),
             "episodes": len(trainer.episodes), "first_mean_return": first, "last_mean_return": last,
-            "run_dir": str(self.dir), "checkpoint": str(self.last_checkpoint), "interrupted": interrupted,
+            "run_dir": str(self.dir), "checkpoint": str(self.last_checkpoint),
+            "interrupted": signum is not None, "signal": signum,
         }
 
 
-def prepare(req: TrainRequest, registry: Registry) -> Run:
-    """Resolve the config (a resumed run's, or the env's defaults) and build the trainer with
-    everything it trains on; restore the checkpoint's state when resuming."""
+def plan(req: TrainRequest, registry: Registry) -> tuple[EnvSpec, PPOConfig, Path, dict[str, Any] | None]:
+    """Which env, config and run dir (and, when resuming, the checkpoint's state): every check
+    that needs no torch, so bad input fails fast and before anything is written."""
     state = None
     if req.resume:
         state = ckpt.load(req.resume)
@@ -153,23 +171,36 @@ def prepare(req: TrainRequest, registry: Registry) -> Run:
         spec = registry.resolve("env", req.env)
         layers = [spec.default_config, req.config_file or {}, req.overrides or {}]
         run_dir = Path(req.run_dir) if req.run_dir else _new_run_dir(spec.name)
-    cfg = resolve(*layers)  # user errors surface here, before torch is imported
+    cfg = resolve(*layers)
+    if spec.kind != "multi" and cfg.opponents != PPOConfig().opponents:
+        raise UserError(f"config opponents applies to two-player (multi) envs; {spec.name!r} is {spec.kind!r}")
+    return spec, cfg, run_dir, state
 
+
+def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
+            state: dict[str, Any] | None) -> Run:
+    """Build the trainer with everything it trains on; restore the checkpoint's state when
+    resuming (a checkpoint that does not fit the config is one clear error)."""
     import torch
     from agentctl.ppo.trainer import Trainer
 
     if cfg.torch_threads > 0:
         torch.set_num_threads(cfg.torch_threads)
     device = resolve_device(cfg.device)
-    seed_everything(cfg.seed)
+    seed_everything(int_seed(cfg.seed, Stream.INIT))
     envs = make_envs(spec, cfg)
     policy = build_policy(registry, spec, cfg, envs).to(device)
     if spec.kind == "multi":
-        envs = build_selfplay(registry, spec, cfg, envs, policy, cfg.opponents, run_dir / "snapshots", cfg.seed)
+        envs = build_selfplay(registry, spec, cfg, envs, policy, cfg.opponents, run_dir / "snapshots",
+                              int_seed(cfg.seed, Stream.SELFPLAY))
     trainer = Trainer(cfg, envs, policy, device)
     prior_wall = 0.0
     if state is not None:
-        trainer.load_state_dict(state["trainer"])
+        try:
+            trainer.load_state_dict(state["trainer"])
+        except (RuntimeError, KeyError, ValueError) as exc:
+            trainer.envs.close()
+            raise UserError(f"cannot resume from {state['path']} with this config: {load_error(exc)}") from exc
         prior_wall = state.get("wall_s", 0.0)
     return Run(registry, spec, cfg, run_dir, trainer, prior_wall)
 
@@ -178,32 +209,14 @@ def write_run_files(run: Run) -> None:
     """The run dir's description of the run; metrics past the resumed step are dropped."""
     from agentctl.runlog import truncate_metrics
 
-    run.dir.mkdir(parents=True, exist_ok=True)
-    (run.dir / "config.toml").write_text(run.cfg.to_toml())
-    (run.dir / "run.json").write_text(json.dumps(
-        {"env": run.spec.qualified_name, "policy": run.cfg.policy or run.spec.policy, "kind": run.spec.kind},
-        indent=2) + "\n")
-    truncate_metrics(run.dir / "metrics.jsonl", run.trainer.global_step)
-
-
-class _Interrupt:
-    """First Ctrl-C asks the loop to stop after this update; the second one aborts."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous: Any = None
-
-    def __enter__(self) -> _Interrupt:
-        self._previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __exit__(self, *exc: object) -> None:
-        signal.signal(signal.SIGINT, self._previous)
+    try:
+        (run.dir / "config.toml").write_text(run.cfg.to_toml())
+        (run.dir / "run.json").write_text(json.dumps(
+            {"env": run.spec.qualified_name, "policy": run.cfg.policy or run.spec.policy, "kind": run.spec.kind},
+            indent=2) + "\n")
+        truncate_metrics(run.dir / "metrics.jsonl", run.trainer.global_step)
+    except OSError as exc:
+        raise UserError(f"cannot write to run dir {run.dir}: {exc.strerror or exc}") from None
 
 
 # -- the loop ---------------------------------------------------------------------------------
@@ -211,18 +224,34 @@ def train(req: TrainRequest, registry: Registry | None = None) -> dict[str, Any]
     """Run (or resume) training; returns the summary printed by ``agentctl train --json``.
 
     Each update: collect a rollout and update the policy (``Trainer.step``), evaluate, log,
-    refresh self-play opponents, checkpoint; stop at the step budget, the time limit or Ctrl-C.
+    refresh self-play opponents, checkpoint; stop at the step budget, the time limit or a stop
+    signal (Ctrl-C, SIGTERM, SIGHUP: finish the update, checkpoint, report).
     """
+    registry = default_registry(registry)
+    state = None
+    with StopSignals() as stop:
+        try:
+            spec, cfg, run_dir, state = plan(req, registry)
+            with RunDir(run_dir, fresh=state is None, overwrite=req.overwrite):
+                run = prepare(registry, spec, cfg, run_dir, state)
+                write_run_files(run)
+                return loop(run, stop, req.quiet)
+        except Interrupted as exc:
+            if exc.message:
+                raise
+            kept = f"; {state['path']} is unchanged" if state else ""
+            raise Interrupted(exc.signum, f"stopped during start-up, nothing was trained{kept}") from None
+
+
+def loop(run: Run, stop: StopSignals, quiet: bool = False) -> dict[str, Any]:
     from agentctl.runlog import RunLogger, TrainProgress
 
-    run = prepare(req, default_registry(registry))
-    write_run_files(run)
     cfg, trainer = run.cfg, run.trainer
     logger = RunLogger(run.dir, cfg.tensorboard)
     run.started = time.perf_counter()
-    interrupted = False
+    stop.armed = True
     try:
-        with _Interrupt() as stop, TrainProgress(cfg.total_timesteps, trainer.global_step, req.quiet) as bar:
+        with TrainProgress(cfg.total_timesteps, trainer.global_step, quiet) as bar:
             while trainer.global_step < cfg.total_timesteps:
                 metrics = trainer.step()
                 metrics["steps_per_s"] = (trainer.global_step - run.start_step) / max(run.elapsed(), 1e-9)
@@ -236,14 +265,15 @@ def train(req: TrainRequest, registry: Registry | None = None) -> dict[str, Any]
                     run.refresh_opponents()
                 if run.due(cfg.checkpoint_every):
                     run.checkpoint()
-                if stop.requested:
-                    interrupted = True
+                if stop.requested is not None:
                     break
                 if cfg.time_limit_s > 0 and run.elapsed() >= cfg.time_limit_s:
                     break
             if not run.checkpointed_now():
                 run.checkpoint()
+    except Interrupted as exc:
+        raise Interrupted(exc.signum, f"aborted; {run.kept()}") from None
     finally:
         logger.close()
         trainer.envs.close()
-    return run.summary(interrupted)
+    return run.summary(stop.requested)

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from agentctl.errors import UserError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
@@ -30,8 +31,12 @@ def truncate_metrics(path: Path, max_step: int) -> None:
         except json.JSONDecodeError:
             continue  # a line cut short by a crash
     tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(f"{line}\n" for line in kept))
-    os.replace(tmp, path)
+    try:
+        tmp.write_text("".join(f"{line}\n" for line in kept))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class RunLogger:
@@ -39,7 +44,10 @@ class RunLogger:
 
     def __init__(self, run_dir: Path, tensorboard: bool = True) -> None:
         self.run_dir = run_dir
-        self._file = open(run_dir / "metrics.jsonl", "a", buffering=1)
+        try:
+            self._file = open(run_dir / "metrics.jsonl", "a", buffering=1)  # noqa: SIM115 (closed in close())
+        except OSError as exc:
+            raise UserError(f"could not write {run_dir / 'metrics.jsonl'}: {exc.strerror or exc}") from None
         self._tb = None
         if tensorboard:
             try:
@@ -51,7 +59,10 @@ class RunLogger:
 
     def log(self, metrics: dict[str, Any]) -> None:
         clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in metrics.items()}
-        self._file.write(json.dumps(clean) + "\n")
+        try:
+            self._file.write(json.dumps(clean) + "\n")
+        except OSError as exc:  # e.g. a full disk: say so once, not as a chain of tracebacks
+            raise UserError(f"could not write {self.run_dir / 'metrics.jsonl'}: {exc.strerror or exc}") from None
         if self._tb is not None:
             step = metrics["global_step"]
             for key, value in metrics.items():
@@ -59,9 +70,14 @@ class RunLogger:
                     self._tb.add_scalar(key, value, step)
 
     def close(self) -> None:
-        self._file.close()
-        if self._tb is not None:
-            self._tb.close()
+        """Best effort: called while an error may already be on its way to the user, whose
+        message must not be buried under a second one from flushing to a full disk."""
+        for close in (self._file.close, getattr(self._tb, "close", None)):
+            if close is not None:
+                try:
+                    close()
+                except OSError:
+                    pass
 
 
 class TrainProgress:

@@ -19,6 +19,7 @@ from agentctl.nn.policy import ActorCritic
 from agentctl.ppo.advantages import gae
 from agentctl.ppo.loss import ppo_loss
 from agentctl.ppo.rollout import Collector, Rollout
+from agentctl.seeding import Stream, int_seed, rng
 
 
 def make_optimizer(policy: torch.nn.Module, cfg: PPOConfig, device: torch.device) -> torch.optim.Adam:
@@ -56,9 +57,9 @@ class Trainer:
         self.policy = policy.to(device)
         self.optimizer = make_optimizer(self.policy, cfg, device)
         self.generator = torch.Generator(device=device)
-        self.generator.manual_seed(cfg.seed)
-        self.np_rng = np.random.default_rng(cfg.seed)
-        self.collector = Collector(envs, cfg.num_steps, device, cfg.seed)
+        self.generator.manual_seed(int_seed(cfg.seed, Stream.ACTIONS))
+        self.np_rng = rng(cfg.seed, Stream.MINIBATCHES)
+        self.collector = Collector(envs, cfg.num_steps, device, int_seed(cfg.seed, Stream.ENVS))
         self.envs = envs
         self.global_step = 0
         self.update = 0
@@ -88,6 +89,7 @@ class Trainer:
         if rollout.env_steps == 0:
             raise UserError("a whole rollout held no trainable step (every step was an episode reset); "
                             "the env ends episodes before the agent can act")
+        self._check_finite(rollout)
         t1 = time.perf_counter()
         with torch.no_grad():
             advantages, returns = gae(rollout.rewards, rollout.values, rollout.next_values,
@@ -106,6 +108,15 @@ class Trainer:
             rollout_s=t1 - t0, update_s=t2 - t1,
         )
         return metrics
+
+    @staticmethod
+    def _check_finite(r: Rollout) -> None:
+        """NaN/inf observations would surface later as a diverged loss that blames the learning
+        rate; name the real culprit instead. (NaN rewards reach the loss through the returns
+        and stop the run as a divergence at that update.)"""
+        if not bool(torch.isfinite(r.obs).all()):
+            raise UserError("the env produced NaN/inf observations; this is a bug in the env (or its "
+                            "env_kwargs), not a training problem")
 
     def _clip_grad_norm(self, max_norm: float) -> None:
         """``clip_grad_norm_(params, max_norm, foreach=True)`` without its per-call grouping and

@@ -1,0 +1,44 @@
+"""Stop signals during training: Ctrl-C (SIGINT), SIGTERM and SIGHUP alike.
+
+``timeout``, ``docker stop``, job schedulers and a closed terminal send SIGTERM or SIGHUP;
+each means "stop now, keep the work", the same as a first Ctrl-C. Inside the training loop
+the first signal asks the loop to stop after the current update (it then checkpoints and the
+command exits with 128 + the signal number); a second one aborts at once. Before the loop
+runs (start-up) there is nothing to keep yet, so a signal aborts at once.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from agentctl.errors import Interrupted
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class StopSignals:
+    """Context manager that owns the stop signals; ``armed`` once the loop can stop cleanly."""
+
+    def __init__(self) -> None:
+        self.requested: int | None = None  # the first signal received in the loop
+        self.armed = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():  # Python only allows it there
+            for sig in SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.armed and self.requested is None:
+            self.requested = signum
+            return
+        raise Interrupted(signum)
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+        self._previous.clear()
