@@ -1,7 +1,7 @@
 """Random legal Go play: our batched engine vs PettingZoo classic Go vs OpenSpiel Go.
 
 One step = one move on one board, including building the mover's observation planes
-and legal-move mask.  Ours: ``GoVectorEnv`` with a batch of boards (finished boards
+and legal-move mask.  Ours: ``GoEngine`` with a batch of boards (finished boards
 reset), observations rebuilt after every batched step.  PettingZoo: ``go_v5`` AEC
 loop (``last()`` builds obs + mask).  OpenSpiel (C++ through pyspiel): per step
 ``legal_actions()``, ``observation_tensor()``, ``apply_action``.
@@ -27,9 +27,9 @@ import numpy as np
 
 
 def bench_ours(n: int, batch: int, seconds: float, parallel: bool = False) -> float:
-    from agentctl.envs.go import GoVectorEnv
-    env = GoVectorEnv(batch, board_size=n, parallel=parallel)
-    env.reset(seed=0)
+    from agentctl.envs.go import GoEngine
+    env = GoEngine(batch, board_size=n, parallel=parallel)
+    env.random_actions(seed=0)  # seeds the move sampler
     # warm-up (jit compile / cache load)
     for _ in range(3):
         env.step(env.random_actions())
@@ -44,7 +44,7 @@ def bench_ours(n: int, batch: int, seconds: float, parallel: bool = False) -> fl
         mask = env.legal_mask()
         steps += live
         if env.done.any():
-            env.reset(indices=env.done)
+            env.reset(env.done)
         el = time.perf_counter() - t0
         if el > seconds:
             break

@@ -1,55 +1,23 @@
-"""Two-player zero-sum games stepped in batches: the contract of ``kind="multi"`` envs.
+"""Adapters and wrappers for two-player games stepped in batches (``kind="multi"`` envs).
 
-A multi-agent env's entry point is ``make(num_envs, seed, **kwargs)`` returning a
-:class:`TurnBasedGames`: ``num_envs`` independent games whose observations and masks are
-always from the view of the player to move. Fast engines (Go) implement it with array
-code; any PettingZoo AEC env gets it through :class:`PettingZooGames` (a per-game loop,
-simple and general). The self-play adapter (``agentctl.selfplay``) turns it into a
-single-agent vector env for the learner, so the PPO engine never sees seats or colours.
+The contract, :class:`TurnBasedGames`, and its rules live in :mod:`agentctl.contracts`
+(re-exported here, its historical home). Fast engines (Go) implement it with array code; any
+PettingZoo AEC env gets it through :class:`PettingZooGames` (a per-game loop, simple and
+general); :class:`DihedralAugment` shows square-board games through random symmetries. The
+self-play adapter (``agentctl.selfplay``) turns a batch into a single-agent vector env for the
+learner, so the PPO engine never sees seats or colours.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
+from agentctl.contracts import TurnBasedGames
+from agentctl.seeding import int_seed
 
-
-@runtime_checkable
-class TurnBasedGames(Protocol):
-    """B games, two seats (0 moves first), alternating turns (a seat may move twice in a row
-    if the game says so: ``to_play`` is the source of truth)."""
-
-    num_games: int
-    observation_space: Any  # gymnasium Box: one observation, from the view of the player to move
-    action_space: Any  # gymnasium Discrete
-
-    def reset(self, seed: int | None = None) -> None:
-        """Start all games."""
-
-    def reset_games(self, index: np.ndarray) -> None:
-        """Start new games at these indices (the others are untouched)."""
-
-    def to_play(self) -> np.ndarray:
-        """[B] int: seat to move in each game."""
-
-    def observe(self) -> tuple[np.ndarray, np.ndarray]:
-        """(observations [B, ...], legal action masks [B, A] bool) for the player to move."""
-
-    def step(self, actions: np.ndarray, active: np.ndarray) -> None:
-        """Play ``actions[i]`` in every game with ``active[i]`` (others untouched)."""
-
-    def done(self) -> np.ndarray:
-        """[B] bool: game over."""
-
-    def outcome(self) -> np.ndarray:
-        """[B] float, meaningful where done: +1 seat 0 won, -1 seat 1 won, 0 draw."""
-
-    # Optional, for play-time search (``agentctl.search``; ``agentctl eval --playouts``):
-    # ``search_state(i)`` -> an independent copy of game ``i`` with the search-state protocol
-    # (clone, play, legal_mask, observation, is_over, to_play, result_for). Not part of the
-    # runtime check: games without it simply cannot be searched.
+__all__ = ["DihedralAugment", "PettingZooGames", "TurnBasedGames"]
 
 
 class PettingZooGames:
@@ -77,7 +45,7 @@ class PettingZooGames:
         self._episodes = np.zeros(num_games, dtype=np.int64)
 
     def _reset_one(self, i: int) -> None:
-        seed = None if self._seed is None else self._seed + 7919 * self._episodes[i] + i
+        seed = None if self._seed is None else int_seed(self._seed, i, self._episodes[i])  # game i's episode
         self.envs[i].reset(seed=seed)
         self._episodes[i] += 1
         self._done[i] = False
@@ -129,6 +97,10 @@ class PettingZooGames:
         return self._outcome.copy()
 
 
+# Optional TurnBasedGames methods that speak of the real board (see agentctl.contracts).
+_REAL_BOARD_CAPABILITIES = ("search_state", "history")
+
+
 class DihedralAugment:
     """Each game is seen through a random board symmetry (one of 8), redrawn every turn.
 
@@ -137,7 +109,15 @@ class DihedralAugment:
     the board points, e.g. pass, are untouched). Because the stored observation, mask and
     action are all in the same frame, PPO's ratios stay exact: this is data augmentation with
     no off-policy error. Wraps any square-board :class:`TurnBasedGames`.
+
+    It is a :class:`agentctl.contracts.FramedGames`: the frames are a view, drawn for every
+    game (one draw of B frames) by the first :meth:`observe` after the games changed, so
+    observing twice shows the same frames and :meth:`step` maps actions through the frames
+    that were shown. ``search_state(i)`` and ``history(i)`` of the wrapped games are passed
+    through (they speak of the real board); :meth:`to_frame` maps real-board actions in.
     """
+
+    _stale = True  # class default: a batch unpickled from before this flag redraws, as it did
 
     def __init__(self, games: TurnBasedGames, seed: int | None = None) -> None:
         shape = games.observation_space.shape
@@ -153,15 +133,23 @@ class DihedralAugment:
         # gather[k][j]: the real board point shown at position j of frame k
         self.gather = np.stack([_transform(points, k).reshape(-1) for k in range(8)])
         self.frame = np.zeros(self.num_games, dtype=np.int64)
-        if callable(getattr(games, "search_state", None)):
-            # Search sees the real board; its moves go through ``to_frame``.
-            self.search_state = games.search_state
+        self._stale = True  # the games changed since the frames were drawn
+
+    def __getattr__(self, name: str) -> Any:
+        """Pass through the wrapped games' optional real-board capabilities, when they have
+        them (``hasattr(wrapper, "search_state")`` then answers for the games)."""
+        games = self.__dict__.get("games")  # absent while unpickling
+        if name in _REAL_BOARD_CAPABILITIES and games is not None:
+            return getattr(games, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def reset(self, seed: int | None = None) -> None:
         self.games.reset(seed=seed)
+        self._stale = True
 
     def reset_games(self, index: np.ndarray) -> None:
         self.games.reset_games(index)
+        self._stale = True
 
     def to_play(self) -> np.ndarray:
         return self.games.to_play()
@@ -174,7 +162,11 @@ class DihedralAugment:
 
     def observe(self) -> tuple[np.ndarray, np.ndarray]:
         obs, mask = self.games.observe()
-        self.frame = self.rng.integers(0, 8, size=self.num_games)
+        if self._stale:
+            # One draw for the whole batch per turn, whichever games moved: training's random
+            # stream (and so its results for a seed) is the one this wrapper has always drawn.
+            self.frame = self.rng.integers(0, 8, size=self.num_games)
+            self._stale = False
         out_obs = np.empty_like(obs)
         out_mask = mask.copy()
         nn_ = self.n * self.n
@@ -187,7 +179,7 @@ class DihedralAugment:
 
     def to_frame(self, index: np.ndarray, real_actions: np.ndarray) -> np.ndarray:
         """Real-board actions of games ``index`` expressed in their current frames (for
-        opponents that compute moves on the real board, e.g. external engines)."""
+        opponents that compute moves on the real board, e.g. external engines, and search)."""
         out = np.asarray(real_actions, dtype=np.int64).copy()
         nn_ = self.n * self.n
         for k, (i, a) in enumerate(zip(np.asarray(index), out)):
@@ -202,6 +194,7 @@ class DihedralAugment:
         rows = np.flatnonzero(on_board)
         actions[rows] = self.gather[self.frame[rows], actions[rows]]
         self.games.step(actions, active)
+        self._stale = True
 
     def close(self) -> None:
         close = getattr(self.games, "close", None)

@@ -6,14 +6,18 @@ fails. Hooks only ever gain arguments (pluggy lets an implementation accept fewe
 plugin written for an older API keeps working. A plugin may declare the API version it
 targets with a module attribute ``AGENTCTL_API = 1``; a newer major version than the host
 knows is refused with a clear message.
+
+The ``register`` callbacks, the callables plugins register (env factories, policy builders,
+opponent factories) and the objects those return are typed, with their rules, in
+:mod:`agentctl.contracts`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pluggy
+from agentctl.contracts import RegisterEnv, RegisterOpponent, RegisterPolicy, RegisterReward
 
 HOOK_API_VERSION = 1
 PROJECT = "agentctl"
@@ -23,8 +27,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def register_envs(register: Callable[..., None]) -> None:
-    """Register environments.
+def register_envs(register: RegisterEnv) -> None:
+    """Register environments (:class:`agentctl.contracts.RegisterEnv` has every argument's rules).
 
     ``register(name, entry_point, *, kind, description="", default_config=None,
     policy=None, env_kwargs=None, reference_env=None)``
@@ -47,8 +51,8 @@ def register_envs(register: Callable[..., None]) -> None:
 
 
 @hookspec
-def register_policies(register: Callable[..., None]) -> None:
-    """Register policy network builders.
+def register_policies(register: RegisterPolicy) -> None:
+    """Register policy network builders (:class:`agentctl.contracts.PolicyBuilder`).
 
     ``register(name, builder, *, description="")``: ``builder(observation_space,
     action_space, **policy_kwargs)`` returns an ``agentctl.nn.policy.ActorCritic``
@@ -57,8 +61,9 @@ def register_policies(register: Callable[..., None]) -> None:
 
 
 @hookspec
-def register_opponents(register: Callable[..., None]) -> None:
-    """Register opponents for multi-agent envs.
+def register_opponents(register: RegisterOpponent) -> None:
+    """Register opponents for multi-agent envs (:class:`agentctl.contracts.OpponentFactory`,
+    :class:`agentctl.contracts.Opponent`).
 
     ``register(name, factory, *, env, description="")``: ``env`` is the env name it plays
     (``"*"``: any). ``factory(arg, *, seed, env_kwargs)`` (``arg``: the text after ``:`` in
@@ -69,8 +74,9 @@ def register_opponents(register: Callable[..., None]) -> None:
 
 
 @hookspec
-def register_rewards(register: Callable[..., None]) -> None:
-    """Register reward functions for sequence envs: ``register(name, fn, *, description="")``."""
+def register_rewards(register: RegisterReward) -> None:
+    """Register reward functions for sequence envs: ``register(name, fn, *, description="")``
+    (:class:`agentctl.contracts.RewardFn`)."""
 
 
 @hookspec

@@ -6,16 +6,10 @@ the game's own result. Values are always "for the player to move", so a two-play
 game negates them on the way up wherever the mover changes (``to_play`` is the source of truth:
 a game may let a player move twice in a row).
 
-This module knows no game. It works on any object with this duck-typed **search state**
-protocol (see :class:`SearchState`):
-
-* ``clone() -> state``          an independent copy (the tree keeps one per node)
-* ``play(action)``              play a legal action, in place
-* ``legal_mask() -> bool[A]``   legal actions of the player to move (any True while not over)
-* ``observation() -> array``    the net's input for the player to move (one sample, no batch axis)
-* ``is_over() -> bool``
-* ``to_play() -> hashable``     the player to move (two distinct values in a two-player game)
-* ``result_for(player) -> float`` final result in [-1, 1] for ``player`` (only called when over)
+This module knows no game. It works on any object with the duck-typed **search state**
+protocol, :class:`agentctl.contracts.SearchState` (``clone``, ``play``, ``legal_mask``,
+``observation``, ``is_over``, ``to_play``, ``result_for``; re-exported here), which a batch of
+games hands out through ``search_state(i)`` (:class:`agentctl.contracts.SearchableGames`).
 
 Leaves are evaluated by an ``evaluate(states) -> (priors [k, A], values [k])`` callable;
 :class:`NetEvaluator` wraps an agentctl ActorCritic (``policy(obs) -> (logits, value)``).
@@ -27,23 +21,13 @@ virtual loss, so each tree's search is exactly the sequential algorithm.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+from agentctl.contracts import SearchState
 
 __all__ = ["MCTS", "NetEvaluator", "Node", "SearchState", "search_actions", "supports_search"]
-
-
-@runtime_checkable
-class SearchState(Protocol):
-    def clone(self) -> SearchState: ...
-    def play(self, action: int) -> None: ...
-    def legal_mask(self) -> np.ndarray: ...
-    def observation(self) -> np.ndarray: ...
-    def is_over(self) -> bool: ...
-    def to_play(self) -> Hashable: ...
-    def result_for(self, player: Hashable) -> float: ...
 
 
 Evaluator = Callable[[Sequence[Any]], tuple[np.ndarray, np.ndarray]]
@@ -207,7 +191,8 @@ def supports_search(games: Any) -> bool:
 
 def search_actions(mcts: MCTS, games: Any, index: np.ndarray, playouts: int) -> np.ndarray:
     """Searched moves for games ``index`` of a turn-based batch, in the frame its observations
-    use (a symmetry wrapper's ``to_frame`` maps real-board moves into it)."""
+    use: search states are real-board positions, so a :class:`agentctl.contracts.FramedGames`
+    batch (symmetry augmentation) maps the moves in with ``to_frame``."""
     index = np.asarray(index, dtype=np.int64)
     actions = mcts.choose_many([games.search_state(int(i)) for i in index], playouts)
     to_frame = getattr(games, "to_frame", None)

@@ -15,22 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
+from agentctl.contracts import Opponent
 from agentctl.errors import UserError
 from agentctl.games import TurnBasedGames
 from agentctl.nn.policy import act
 
 LATEST, SNAPSHOT, RANDOM = "latest", "snapshot", "random"
-
-
-class Opponent(Protocol):
-    def act(self, observation: np.ndarray, action_mask: np.ndarray, *, game: Any = None,
-            index: np.ndarray | None = None) -> np.ndarray:
-        """Actions for a batch of games (``game``/``index`` let engines read full state)."""
 
 
 class RandomOpponent:

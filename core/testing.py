@@ -2,9 +2,10 @@
 
 ``check_plugin(name)`` loads the installed plugins, finds the one with entry-point name
 ``name`` and runs, per env it registers: spec validation, the env API checks (Gymnasium's
-``check_env`` / the vector-env basics for ``single``; the ``TurnBasedGames`` contract and
-PettingZoo's ``api_test`` for ``multi``), the default policy build, every opponent it
-registers, and a short PPO training run (``smoke_steps``). It returns a :class:`Report`:
+``check_env`` / the vector-env basics for ``single``; the ``TurnBasedGames`` contract of
+:mod:`agentctl.contracts` and PettingZoo's ``api_test`` on the ``reference_env`` for
+``multi``), the default policy build, every opponent it registers, and a short PPO training
+run (``smoke_steps``). It returns a :class:`Report`:
 one line per check, PASS / FAIL / SKIP with the reason.
 
 In a plugin's own test suite::
@@ -188,16 +189,26 @@ def check_gym_env(env: Any) -> str:
 
 # -- multi-agent envs ------------------------------------------------------------------
 def check_games(games: Any, max_moves: int = 2000, seed: int = 0) -> str:
-    """The ``TurnBasedGames`` contract, by random play until every game has ended."""
+    """The ``TurnBasedGames`` contract (:mod:`agentctl.contracts`), by random play until every
+    game has ended: shapes, a legal move in every live game, ``observe()`` a pure read, inactive
+    games untouched, outcomes in {-1, 0, 1}, ``reset_games`` restarting only the given games,
+    and for a ``FramedGames`` wrapper, ``to_frame`` mapping legal moves onto legal moves.
+
+    "Untouched" is judged on the real games: a ``FramedGames`` may show an inactive game
+    through a new frame next turn (the frame is a view, not the game)."""
     import gymnasium as gym
-    from agentctl.games import TurnBasedGames
+    from agentctl.contracts import FramedGames, TurnBasedGames
 
     assert isinstance(games, TurnBasedGames), \
-        f"kind 'multi' must return agentctl.games.TurnBasedGames, got {type(games).__name__}"
+        f"kind 'multi' must return agentctl.contracts.TurnBasedGames, got {type(games).__name__}"
     assert isinstance(games.action_space, gym.spaces.Discrete), \
         f"action_space must be gymnasium Discrete, got {games.action_space}"
     assert isinstance(games.observation_space, gym.spaces.Box), \
         f"observation_space must be a gymnasium Box, got {games.observation_space}"
+    framed = isinstance(games, FramedGames)
+    real = games
+    while isinstance(real, FramedGames):
+        real = real.games
     b, a, shape = games.num_games, int(games.action_space.n), games.observation_space.shape
     games.reset(seed=seed)
     rng = np.random.default_rng(seed)
@@ -218,16 +229,22 @@ def check_games(games: Any, max_moves: int = 2000, seed: int = 0) -> str:
         obs, mask = games.observe()
         assert np.shape(obs) == (b, *shape), f"observe() observations {np.shape(obs)}, expected {(b, *shape)}"
         assert np.shape(mask) == (b, a), f"observe() masks {np.shape(mask)}, expected {(b, a)}"
+        again = games.observe()
+        assert np.array_equal(obs, again[0]) and np.array_equal(mask, again[1]), \
+            "observe() changed the games: a second call (no step between) returned different arrays"
         mask = np.asarray(mask, dtype=bool)
         assert np.all(np.isfinite(obs)), "observe() returned non-finite observations"
         live = ~ended
         assert mask[live].any(axis=1).all(), "a game that is not done has no legal action"
+        if framed and move % 5 == 0:
+            _check_to_frame(games, mask, np.flatnonzero(live))
         active = live.copy()
         active[0] = active[0] and move % 3 != 2  # game 0 sometimes sits out: must stay unchanged
-        before = np.array(obs[0], copy=True)
+        before = _position(real, 0)
         games.step(_random_actions(games.action_space, mask, rng), active)
         if not active[0] and not ended[0]:
-            assert np.array_equal(games.observe()[0][0], before), "step() changed a game that was not active"
+            assert all(np.array_equal(x, y) for x, y in zip(_position(real, 0), before)), \
+                "step() changed a game that was not active"
     else:
         raise AssertionError(f"games did not end within {max_moves} random moves")
     assert set(outcomes) <= {-1.0, 0.0, 1.0}, f"outcome() must be +1/-1/0, got {sorted(set(outcomes))}"
@@ -236,6 +253,23 @@ def check_games(games: Any, max_moves: int = 2000, seed: int = 0) -> str:
     assert not done[0], "reset_games([0]) did not restart game 0"
     assert done[1:].all(), "reset_games([0]) touched other games"
     return f"{b} games played to the end by random moves (outcomes {sorted(set(outcomes))}), reset_games ok"
+
+
+def _position(games: Any, i: int) -> tuple[np.ndarray, ...]:
+    """What game ``i`` looks like to its mover: observation, mask, seat to move, done."""
+    obs, mask = games.observe()
+    return (np.array(obs[i], copy=True), np.array(mask[i], copy=True),
+            np.asarray(games.to_play())[i], np.asarray(games.done())[i])
+
+
+def _check_to_frame(games: Any, mask: np.ndarray, index: np.ndarray) -> None:
+    """A FramedGames's ``to_frame`` maps each game's real legal moves onto its shown legal moves."""
+    real_mask = np.asarray(games.games.observe()[1], dtype=bool)
+    for i in index:
+        real_legal = np.flatnonzero(real_mask[i])
+        shown = np.asarray(games.to_frame(np.full(real_legal.size, i), real_legal))
+        assert np.array_equal(np.sort(shown), np.flatnonzero(mask[i])), \
+            f"to_frame() does not map game {i}'s legal real-board moves onto the legal moves it shows"
 
 
 def check_aec_env(env: Any, num_cycles: int = 300) -> str:

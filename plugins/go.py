@@ -65,7 +65,7 @@ def make_gnugo(arg: str | None = None, *, seed: int | None = None, env_kwargs: d
 def register_envs(register) -> None:
     register("go", "agentctl.plugins.go:make_games", kind="multi", policy="resnet",
              description="Go, self-play vs past snapshots (board_size 5-19, default 9; area scoring)",
-             default_config=GO_DEFAULTS)
+             default_config=GO_DEFAULTS, reference_env="agentctl.envs.go.env:env")
 
 
 @agentctl.hookimpl

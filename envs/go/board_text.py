@@ -59,7 +59,8 @@ def format_score(score: float) -> str:
 
 
 def random_choose_move(engine: GoEngine, rng: np.random.Generator | None = None) -> int:
-    """Uniformly random legal move (pass included) on board 0."""
+    """Uniformly random legal move (pass included) on board 0: the agent of ``play`` and the
+    GTP server when no checkpoint is given."""
     rng = rng or np.random.default_rng()
     return int(rng.choice(np.flatnonzero(engine.mask[0])))
 

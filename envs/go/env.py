@@ -5,9 +5,10 @@
   int8 [N*N+1]}``.  Planes are from the observing agent's view: own stones, opponent
   stones, for the current and H-1 previous positions (newest first), then a plane
   of ones when black is to move.  Action ``N*N`` is pass (row 0 = top row).
-* :class:`GoVectorEnv`: a batched two-player game for training, B boards stepped at
-  once without the AEC loop; each board alternates colours, the caller supplies the
-  action of whichever colour is to move on each board.
+
+The standard single-game API, for PettingZoo tools and API tests (the Go plugin registers
+:func:`env` as its ``reference_env``). Training steps many boards at once without the AEC loop:
+:class:`agentctl.envs.go.turn_based.GoGames`, on the same engine and observations.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from gymnasium import spaces
 from pettingzoo import AECEnv
 from pettingzoo.utils import wrappers
 
-from .engine import BLACK, WHITE, GoEngine, _seed_numba
+from .engine import BLACK, WHITE, GoEngine
 
 AGENTS = ("black_0", "white_0")
 
@@ -126,92 +127,3 @@ class GoAECEnv(AECEnv):
 
 
 raw_env = GoAECEnv
-
-
-class GoVectorEnv:
-    """``num_envs`` Go games stepped together (no AEC loop).
-
-    ``step(actions)`` plays, on every live board, the action of the colour to move
-    there and returns ``(obs, mask, rewards, done)``: ``rewards`` float32 [B] is for
-    the player who just moved (+1 won, -1 lost, 0 otherwise or draw), ``done`` bool
-    [B] marks games that ended on this step.  With ``autoreset=True`` those boards
-    are reset at once (``obs``/``mask`` are then the new games'; the final results
-    stay in ``final_winner``/``final_score``); otherwise call ``reset(indices=...)``.
-    Actions for finished boards are ignored.  ``to_play`` int8 [B] (1 black, 2 white).
-    """
-
-    def __init__(self, num_envs: int, board_size: int = 9, komi: float = 7.5,
-                 ko_rule: str = "superko", max_moves: int | None = None, history: int = 4,
-                 obs_dtype=np.float32, autoreset: bool = False, parallel: bool = False):
-        self.num_envs = num_envs
-        self.board_size = board_size
-        self.autoreset = autoreset
-        self.engine = GoEngine(num_envs, board_size, komi=komi, ko_rule=ko_rule,
-                               max_moves=max_moves, history=history, parallel=parallel)
-        self.obs_dtype = obs_dtype
-        self.num_actions = self.engine.num_actions
-        self.obs_shape = (self.engine.num_planes, board_size, board_size)
-        self._obs = np.zeros((num_envs,) + self.obs_shape, obs_dtype)
-        self.final_winner = np.zeros(num_envs, np.int8)
-        self.final_score = np.zeros(num_envs, np.float64)
-
-    # state views
-    @property
-    def to_play(self) -> np.ndarray:
-        return self.engine.to_play
-
-    @property
-    def done(self) -> np.ndarray:
-        return self.engine.done
-
-    def observations(self) -> np.ndarray:
-        return self.engine.observations(self._obs)
-
-    def legal_mask(self) -> np.ndarray:
-        return self.engine.mask
-
-    def scores(self) -> np.ndarray:
-        return self.engine.scores()
-
-    def winner(self) -> np.ndarray:
-        return self.engine.winner
-
-    def reset(self, seed: int | None = None, indices=None):
-        if seed is not None:
-            _seed_numba(int(seed))
-        self.engine.reset(indices)
-        return self.observations(), self.engine.mask
-
-    def random_actions(self) -> np.ndarray:
-        return self.engine.random_actions()
-
-    def step(self, actions):
-        eng = self.engine
-        was_done = eng.done.copy()
-        mover = eng.to_play.copy()
-        eng.step(actions)
-        ended = eng.done & ~was_done
-        rewards = np.zeros(self.num_envs, np.float32)
-        if ended.any():
-            w = eng.winner
-            rewards[ended & (w == mover)] = 1.0
-            rewards[ended & (w != mover) & (w != 0)] = -1.0
-            self.final_winner[ended] = w[ended]
-            self.final_score[ended] = eng.score[ended]
-            if self.autoreset:
-                eng.reset(ended)
-        return self.observations(), eng.mask, rewards, ended
-
-    def resign(self, indices) -> np.ndarray:
-        """The colour to move resigns on ``indices``; returns the rewards of the resigners (-1)."""
-        self.engine.resign(indices)
-        return -np.ones(len(np.atleast_1d(indices)), np.float32)
-
-    def clone(self) -> GoVectorEnv:
-        new = object.__new__(GoVectorEnv)
-        new.__dict__.update(self.__dict__)
-        new.engine = self.engine.clone()
-        new._obs = self._obs.copy()
-        new.final_winner = self.final_winner.copy()
-        new.final_score = self.final_score.copy()
-        return new

@@ -1,9 +1,10 @@
 """GnuGo as a batched opponent: one GTP process per game slot, kept in sync with the moves.
 
-``act`` follows the opponent shape agentctl's self-play uses (observation, mask, and the
-``game``/``index`` of the batch, because GnuGo needs the move history, not planes). The games
-object must expose ``moves[i]`` (the action list of game ``i``, as ``GoGames`` does), or wrap
-one as ``.games`` (symmetry augmentation), mapping real moves into its frame via ``to_frame``.
+``act`` follows agentctl's opponent contract (observation, mask, and the ``game``/``index`` of
+the batch, because GnuGo needs the move history, not planes). The batch must offer
+``history(i)`` (game ``i``'s real-board action list, as ``GoGames`` does and symmetry wrappers
+pass through); when it also offers ``to_frame`` (a symmetry wrapper), GnuGo's real-board moves
+are mapped into the frame the batch shows.
 GnuGo's ``resign`` is played as a pass (the game then ends by scoring).
 """
 
@@ -33,12 +34,13 @@ class GnuGoOpponent:
             index: np.ndarray | None = None) -> np.ndarray:
         if game is None or index is None:
             raise ValueError("GnuGoOpponent needs the games batch and indices (it replays the move history)")
-        base = getattr(game, "games", game)
+        if not callable(getattr(game, "history", None)):
+            raise TypeError(f"GnuGoOpponent needs games with history(i), got {type(game).__name__}")
         n = self.board_size
         out = np.empty(len(index), dtype=np.int64)
         for k, i in enumerate(np.asarray(index)):
             i = int(i)
-            moves = base.moves[i]
+            moves = game.history(i)
             client = self._client(i)
             known = self.synced[i]
             if moves[: len(known)] != known:  # a new game in this slot

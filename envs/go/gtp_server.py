@@ -16,7 +16,7 @@ from typing import TextIO
 
 import numpy as np
 
-from .board_text import format_score, render_board
+from .board_text import format_score, random_choose_move, render_board
 from .engine import BLACK, WHITE, GoEngine, action_to_gtp, gtp_to_action
 
 COMMANDS = ("protocol_version", "name", "version", "known_command", "list_commands",
@@ -35,7 +35,7 @@ class GTPServer:
                  name: str = "agentctl", version: str = "0.1", seed: int | None = None,
                  log: TextIO | None = None):
         self._rng = np.random.default_rng(seed)
-        self.choose_move = choose_move or self._random_move
+        self.choose_move = choose_move or (lambda engine: random_choose_move(engine, self._rng))
         self.name = name
         self.version = version
         self.komi = float(komi)
@@ -43,9 +43,6 @@ class GTPServer:
         self.log = log
         self.quit = False
         self._new_board(board_size)
-
-    def _random_move(self, engine: GoEngine) -> int:
-        return int(self._rng.choice(np.flatnonzero(engine.mask[0])))
 
     def _new_board(self, n: int) -> None:
         self.board_size = n
@@ -187,7 +184,7 @@ class GTPServer:
         if not (0 <= a <= self.board_size ** 2) or not self.engine.mask[0, a]:
             if self.log:
                 print(f"agent chose illegal move {a}; playing a random legal move", file=self.log)
-            a = self._random_move(self.engine)
+            a = random_choose_move(self.engine, self._rng)
         self.engine.play(0, a)
         self.undo_stack.append(snapshot)
         return action_to_gtp(a, self.board_size).upper()

@@ -1,11 +1,11 @@
 """Go as batched two-player turn-based games for self-play training.
 
-:class:`GoGames` is the structure agentctl's self-play adapter reads (``num_games``,
-``observation_space``, ``action_space``, ``reset``, ``reset_games``, ``to_play``,
-``observe``, ``step(actions, active)``, ``done``, ``outcome``, and the optional
-``search_state(i)`` for play-time search). It is duck-typed: this
-module imports nothing of the PPO side. Seat 0 is black. Each game keeps its move list so
-external engines (GnuGo over GTP) can follow it.
+:class:`GoGames` satisfies agentctl's ``TurnBasedGames`` contract (``num_games``,
+``observation_space``, ``action_space``, ``reset``, ``reset_games``, ``to_play``, ``observe``,
+``step(actions, active)``, ``done``, ``outcome``) and two optional capabilities: ``search_state(i)``
+(play-time tree search) and ``history(i)`` (the move list, which external engines such as GnuGo
+over GTP replay). It is duck-typed: this module imports nothing of agentctl's core. Seat 0 is
+black.
 """
 
 from __future__ import annotations
@@ -66,3 +66,7 @@ class GoGames:
     def search_state(self, index: int) -> GoSearchState:
         """A copy of game ``index`` for play-time tree search (``agentctl.search``)."""
         return GoSearchState.of(self.engine, int(index))
+
+    def history(self, index: int) -> list[int]:
+        """The actions played in game ``index`` since it started, oldest first (a new list)."""
+        return list(self.moves[int(index)])

@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
-from agentctl.envs.go import GoVectorEnv, env
+from agentctl.envs.go import env
 from agentctl.envs.go.board_text import play_terminal, render_board
 
 
@@ -51,40 +51,51 @@ def test_aec_observation_perspective():
     assert e.observe("black_0")["action_mask"].sum() == 0
 
 
-def test_vector_env_plays_and_resets():
-    v = GoVectorEnv(16, board_size=7, autoreset=False)
-    obs, mask = v.reset(seed=3)
+def _random_legal(mask, rng):
+    return np.array([rng.choice(np.flatnonzero(m)) if m.any() else 0 for m in mask])
+
+
+def test_go_games_play_and_reset():
+    """GoGames (the batch training steps) plays B boards to the end; outcomes follow the
+    engine's winner; reset_games restarts only the given boards; history(i) is the move list."""
+    from agentctl.envs.go.turn_based import GoGames
+
+    g = GoGames(16, board_size=7)
+    g.reset(seed=3)
+    obs, mask = g.observe()
     assert obs.shape == (16, 9, 7, 7) and mask.shape == (16, 50)
-    finished = np.zeros(16, bool)
-    total_rew = np.zeros(16)
+    rng = np.random.default_rng(0)
+    played = [[] for _ in range(16)]
     for _ in range(2 * 49 + 2):
-        mover = v.to_play.copy()
-        obs, mask, rew, done = v.step(v.random_actions())
-        total_rew += rew
-        assert (rew[~done] == 0).all()
-        w = v.winner()
-        assert ((rew[done] == 1) == (w[done] == mover[done])).all()
-        finished |= done
-    assert finished.all() and v.done.all()
-    v.reset(indices=np.arange(8))
-    assert v.done.tolist() == [False] * 8 + [True] * 8
+        live = ~g.done()
+        actions = _random_legal(g.observe()[1], rng)
+        g.step(actions, live)
+        for i in np.flatnonzero(live):
+            played[i].append(int(actions[i]))
+    assert g.done().all()
+    w = g.engine.winner
+    assert (g.outcome() == np.where(w == 1, 1.0, np.where(w == 2, -1.0, 0.0))).all()
+    assert [g.history(i) for i in range(16)] == played
+    g.reset_games(np.arange(8))
+    assert g.done().tolist() == [False] * 8 + [True] * 8
+    assert g.history(0) == [] and g.history(8) == played[8]
 
 
-def test_vector_env_autoreset_clone_pickle():
-    v = GoVectorEnv(8, board_size=5, autoreset=True, max_moves=10)
-    v.reset(seed=0)
-    ends = 0
-    for _ in range(30):
-        _, _, _, done = v.step(v.random_actions())
-        ends += done.sum()
-    assert ends >= 8 and not v.done.any()
-    c = v.clone()
-    p = pickle.loads(pickle.dumps(v))
-    a = v.random_actions()
-    for x in (v, c, p):
-        x.step(a)
-    assert np.array_equal(v.engine.stones, c.engine.stones)
-    assert np.array_equal(v.engine.stones, p.engine.stones)
+def test_go_games_pickle_continues_identically():
+    """Training pickles the games for an exact resume: the copy plays on exactly like the original."""
+    from agentctl.envs.go.turn_based import GoGames
+
+    g = GoGames(8, board_size=5, max_moves=10)
+    g.reset(seed=0)
+    rng = np.random.default_rng(1)
+    for _ in range(6):
+        g.step(_random_legal(g.observe()[1], rng), ~g.done())
+    p = pickle.loads(pickle.dumps(g))
+    a = _random_legal(g.observe()[1], rng)
+    for x in (g, p):
+        x.step(a, ~x.done())
+    assert np.array_equal(g.engine.stones, p.engine.stones)
+    assert [g.history(i) for i in range(8)] == [p.history(i) for i in range(8)]
 
 
 def test_play_terminal_scripted():
