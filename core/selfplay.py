@@ -218,9 +218,11 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         return self._obs(), reward, done, np.zeros(self.num_envs, dtype=bool), {}
 
     def close(self, **kwargs: Any) -> None:
-        close = getattr(self.games, "close", None)
-        if close is not None:
-            close()
+        """Close the games and the fixed opponents (external engines: GnuGo processes)."""
+        for owner in (self.games, *self.pool.fixed.values()):
+            close = getattr(owner, "close", None)
+            if close is not None:
+                close()
 
     # -- exact resume (the pool holds torch modules, so no plain pickling) -------------
     def state_dict(self) -> dict[str, Any]:

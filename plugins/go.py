@@ -48,17 +48,32 @@ def make_games(num_envs: int = 1, seed: int | None = None, board_size: int = 9, 
 
 
 def make_gnugo(arg: str | None = None, *, seed: int | None = None, env_kwargs: dict | None = None) -> Any:
-    """``gnugo`` or ``gnugo:LEVEL`` (default level 1)."""
+    """``gnugo`` or ``gnugo:LEVEL`` (default level 1); ``$GNUGO`` names the program."""
+    import os
+
     from agentctl.envs.go.gnugo_opponent import GnuGoOpponent
-    from agentctl.envs.go.gtp_client import find_gnugo
+    from agentctl.envs.go.gtp_client import GNUGO_LEVELS, GTPError, find_gnugo
     from agentctl.errors import UserError
 
-    if find_gnugo() is None:
-        raise UserError("gnugo not found (looked on PATH and /usr/games/gnugo): apt-get install gnugo")
-
+    try:
+        level = int(arg) if arg else 1
+    except ValueError:
+        level = None
+    if level not in GNUGO_LEVELS:
+        raise UserError(f"gnugo level must be an integer {GNUGO_LEVELS.start}..{GNUGO_LEVELS.stop - 1} "
+                        f"(GnuGo's --level), got {arg!r}: use gnugo:0 (weakest) to gnugo:10")
+    path = find_gnugo()
+    if path is None:
+        raise UserError("gnugo not found (looked on PATH and /usr/games/gnugo): apt-get install gnugo, "
+                        "or set GNUGO to its path")
     env_kwargs = env_kwargs or {}
-    return GnuGoOpponent(level=int(arg) if arg else 1, board_size=int(env_kwargs.get("board_size", 9)),
-                         komi=float(env_kwargs.get("komi", 7.5)))
+    try:
+        return GnuGoOpponent(level=level, board_size=int(env_kwargs.get("board_size", 9)),
+                             komi=float(env_kwargs.get("komi", 7.5)))
+    except GTPError as exc:
+        named = f"GNUGO={path}" if os.environ.get("GNUGO") else path
+        raise UserError(f"cannot run GnuGo ({named}): {exc}; set GNUGO to a working gnugo "
+                        "or apt-get install gnugo") from None
 
 
 @agentctl.hookimpl
@@ -84,14 +99,16 @@ def _agent_chooser(checkpoint: str | None, board_size: int, playouts: int = 0):
             raise UserError("--playouts needs --checkpoint (search is guided by a trained net)")
         return None
     import torch
+    from agentctl import checkpoint as ckpt
+    from agentctl.errors import UserError
     from agentctl.evaluate import load_policy
     from agentctl.host import get_host
 
+    trained_on = ckpt.load(checkpoint).get("env")  # checked before anything is built from it
+    if trained_on != get_host().registry.resolve("env", "go").qualified_name:
+        raise UserError(f"{checkpoint} is not a Go checkpoint (it was trained on {trained_on!r}): "
+                        "give a run dir or checkpoint of `agentctl train --env go`")
     policy, spec, _ = load_policy(checkpoint, get_host().registry, {"board_size": board_size})
-    if spec.name != "go":
-        from agentctl.errors import UserError
-
-        raise UserError(f"{checkpoint} is a checkpoint of {spec.name!r}, not go")
 
     if playouts > 0:
         from agentctl.envs.go.search_state import GoSearchState

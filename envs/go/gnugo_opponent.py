@@ -6,6 +6,9 @@ the batch, because GnuGo needs the move history, not planes). The batch must off
 pass through); when it also offers ``to_frame`` (a symmetry wrapper), GnuGo's real-board moves
 are mapped into the frame the batch shows.
 GnuGo's ``resign`` is played as a pass (the game then ends by scoring).
+
+The first engine starts in the constructor, so a missing or broken gnugo (or a bad level)
+fails there, before any game, rather than mid-training. ``close`` stops every engine.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class GnuGoOpponent:
         self.level, self.board_size, self.komi, self.timeout = level, board_size, komi, timeout
         self.clients: dict[int, GTPClient] = {}
         self.synced: dict[int, list[int]] = {}
+        self._client(0)
 
     def _client(self, i: int) -> GTPClient:
         if i not in self.clients:
@@ -64,9 +68,8 @@ class GnuGoOpponent:
         for client in self.clients.values():
             client.close()
         self.clients.clear()
+        self.synced.clear()
 
     def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
+        for client in getattr(self, "clients", {}).values():
+            client.kill()

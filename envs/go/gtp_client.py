@@ -3,19 +3,31 @@
 Robustness: every command has a timeout (a reader thread feeds a queue, so a hung
 engine never blocks us); an engine that exits, closes its output or answers garbage
 raises a :class:`GTPError` subclass with the command, the exit code and the tail of
-its stderr.  After a timeout or a protocol error the engine is killed (the stream
-can no longer be trusted) and later calls raise :class:`GTPEngineDied`.
+its stderr (all on one line).  After a timeout or a protocol error the engine is killed
+(the stream can no longer be trusted) and later calls raise :class:`GTPEngineDied`.
+
+Lifetime: the engine runs in its own session, so a terminal's Ctrl-C (SIGINT to the whole
+foreground process group) reaches only us, and we shut the engine down when we are done
+(``close``; at interpreter exit at the latest).  Only the reader threads touch the
+engine's stdout/stderr: they end at EOF and close their own pipe (closing a pipe under a
+blocked reader is what aborts an interpreter at exit).
 """
 from __future__ import annotations
 
+import atexit
 import collections
 import os
 import queue
 import shutil
 import subprocess
 import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
 
 GNUGO_FALLBACK = "/usr/games/gnugo"
+GNUGO_LEVELS = range(0, 11)  # gnugo --level accepts 0..10
 
 
 class GTPError(RuntimeError):
@@ -44,6 +56,27 @@ class GTPProtocolError(GTPError):
 
 
 _EOF = object()
+_LIVE: weakref.WeakSet[GTPClient] = weakref.WeakSet()  # engines to stop at interpreter exit
+
+
+@atexit.register
+def _stop_live_engines() -> None:
+    """Runs before daemon threads are frozen: kill leftover engines and let their readers end."""
+    for client in list(_LIVE):
+        client.kill()
+
+
+def _pump(stream: Any, sink: Callable[[Any], None], end: object) -> None:
+    """Reader thread: ``sink`` each line until EOF (then ``end``, unless None), then close the
+    pipe; this thread is the pipe's only user."""
+    with stream:
+        try:
+            for line in stream:
+                sink(line)
+        except (OSError, ValueError):
+            pass
+    if end is not None:
+        sink(end)
 
 
 class GTPClient:
@@ -59,47 +92,38 @@ class GTPClient:
         self._id = 0
         self._stderr: collections.deque[str] = collections.deque(maxlen=50)
         self._lines: queue.Queue = queue.Queue()
+        self._broken: str | None = None
         try:
             self.proc = subprocess.Popen(
                 self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True, bufsize=1, env=env, cwd=cwd)
+                text=True, errors="replace", bufsize=1, env=env, cwd=cwd, start_new_session=True)
         except OSError as e:
-            raise GTPEngineDied(f"cannot start GTP engine {self.cmd!r}: {e}") from e
-        self._broken: str | None = None
-        threading.Thread(target=self._read_stdout, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
+            raise GTPEngineDied(f"cannot start GTP engine {self.cmd[0]!r}: {e.strerror or e}") from e
+        # the threads get the pipes and sinks, not self: a dropped client can still be collected
+        self._readers = [
+            threading.Thread(target=_pump, args=(self.proc.stdout, self._lines.put, _EOF), daemon=True),
+            threading.Thread(target=_pump, args=(self.proc.stderr, self._stderr.append, None), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+        _LIVE.add(self)
         # a first round trip proves the engine speaks GTP
-        self.protocol_version = self.send("protocol_version", timeout=startup_timeout or max(timeout, 30.0))
-
-    # ------------------------------------------------------------------ io threads
-    def _read_stdout(self):
         try:
-            for line in self.proc.stdout:
-                self._lines.put(line)
-        except (OSError, ValueError):
-            pass
-        self._lines.put(_EOF)
-
-    def _read_stderr(self):
-        try:
-            for line in self.proc.stderr:
-                self._stderr.append(line.rstrip("\n"))
-        except (OSError, ValueError):
-            pass
+            self.protocol_version = self.send("protocol_version", timeout=startup_timeout or max(timeout, 30.0))
+        except GTPError:
+            self.kill()
+            raise
 
     def stderr_tail(self) -> str:
-        return "\n".join(self._stderr)
+        return "".join(self._stderr).rstrip("\n")
 
     def _died(self, command: str, why: str) -> GTPEngineDied:
-        try:
-            code = self.proc.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            code = None
         self._broken = why
-        tail = self.stderr_tail()
-        msg = f"GTP engine {self.cmd[0]!r} {why} during {command!r} (exit code {code})"
+        self._shutdown(grace=1.0)  # reap it and read its last stderr lines
+        msg = f"GTP engine {self.cmd[0]!r} {why} during {command!r} (exit code {self.proc.returncode})"
+        tail = [line.strip() for line in self._stderr if line.strip()][-3:]
         if tail:
-            msg += "; stderr tail:\n" + tail
+            msg += "; its stderr ends: " + " | ".join(tail)
         return GTPEngineDied(msg)
 
     # ------------------------------------------------------------------ protocol
@@ -118,7 +142,6 @@ class GTPClient:
         except (BrokenPipeError, OSError, ValueError):
             raise self._died(command, "closed its input") from None
         timeout = self.timeout if timeout is None else timeout
-        import time
         deadline = time.monotonic() + timeout
         answer: list[str] | None = None
         status = None
@@ -178,41 +201,50 @@ class GTPClient:
         return self.send("final_score", timeout=timeout)
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+        """Stop the engine now (no ``quit``)."""
+        self._broken = self._broken or "killed"
+        self._shutdown(grace=0.0)
 
     def close(self, timeout: float = 2.0) -> None:
-        """Say ``quit`` politely, then kill if needed."""
+        """Say ``quit`` politely, then make sure the engine is gone (killed if need be)."""
         if self.proc.poll() is None and not self._broken:
             try:
                 self.send("quit", timeout=timeout)
             except GTPError:
                 pass
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
         self._broken = self._broken or "closed"
-        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                f.close()
-            except OSError:
-                pass
+        self._shutdown(grace=timeout)
 
-    def __enter__(self):
+    def _shutdown(self, grace: float) -> None:
+        """Close our end of its stdin (EOF also asks a GTP engine to quit), give it ``grace``
+        seconds, kill it, reap it, then wait for the reader threads to see EOF and finish."""
+        try:
+            self.proc.stdin.close()
+        except OSError:  # it already exited: flushing into the closed pipe fails
+            pass
+        try:
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        for reader in self._readers:
+            if reader is not threading.current_thread():
+                reader.join(timeout=1.0)
+        _LIVE.discard(self)
+
+    def __enter__(self) -> GTPClient:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         proc = getattr(self, "proc", None)
         if proc is not None and proc.poll() is None:
-            proc.kill()
+            proc.kill()  # files are left to the reader threads, even here
 
 
 def parse_score(text: str) -> float:
@@ -227,19 +259,16 @@ def parse_score(text: str) -> float:
 
 
 def find_gnugo() -> str | None:
-    """GnuGo's path: ``$GNUGO``, then PATH, then /usr/games/gnugo (Debian); None if absent."""
-    cand = os.environ.get("GNUGO")
-    if cand and os.access(cand, os.X_OK):
-        return cand
-    cand = shutil.which("gnugo")
-    if cand:
-        return cand
-    if os.access(GNUGO_FALLBACK, os.X_OK):
-        return GNUGO_FALLBACK
-    return None
+    """GnuGo's path: ``$GNUGO`` if set (as given: a wrong one must fail, naming it, rather than
+    quietly run another gnugo), then PATH, then /usr/games/gnugo (Debian); None if absent."""
+    if os.environ.get("GNUGO"):
+        return os.environ["GNUGO"]
+    return shutil.which("gnugo") or (GNUGO_FALLBACK if os.access(GNUGO_FALLBACK, os.X_OK) else None)
 
 
 def gnugo_command(level: int = 0, path: str | None = None) -> list[str]:
+    if level not in GNUGO_LEVELS:
+        raise ValueError(f"GnuGo levels are {GNUGO_LEVELS.start}..{GNUGO_LEVELS.stop - 1}, got {level!r}")
     path = path or find_gnugo()
     if path is None:
         raise FileNotFoundError("gnugo not found on PATH or at /usr/games/gnugo "
@@ -251,7 +280,11 @@ def start_gnugo(level: int = 0, board_size: int = 9, komi: float = 7.5, timeout:
                 path: str | None = None) -> GTPClient:
     """Start GnuGo with area-scoring flags, set board size and komi, clear the board."""
     c = GTPClient(gnugo_command(level, path), timeout=timeout)
-    c.boardsize(board_size)
-    c.komi(komi)
-    c.clear_board()
+    try:
+        c.boardsize(board_size)
+        c.komi(komi)
+        c.clear_board()
+    except GTPError:
+        c.kill()
+        raise
     return c
