@@ -24,10 +24,10 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 GNUGO_FALLBACK = "/usr/games/gnugo"
-GNUGO_LEVELS = range(0, 11)  # gnugo --level accepts 0..10
+GNUGO_LEVELS = range(11)  # gnugo --level accepts 0..10
 
 
 class GTPError(RuntimeError):
@@ -235,7 +235,7 @@ class GTPClient:
                 reader.join(timeout=1.0)
         _LIVE.discard(self)
 
-    def __enter__(self) -> GTPClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
