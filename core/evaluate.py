@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 from agentctl import checkpoint as ckpt
-from agentctl.assemble import build_selfplay, default_registry, load_policy, make_envs, resolve_device
+from agentctl.assemble import (
+    build_selfplay,
+    default_registry,
+    load_policy,
+    make_envs,
+    resolve_device,
+)
 from agentctl.errors import UserError
 from agentctl.registry import Registry
 from agentctl.seeding import Stream, int_seed

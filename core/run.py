@@ -18,15 +18,21 @@ from typing import Any
 
 import numpy as np
 from agentctl import checkpoint as ckpt
-from agentctl.assemble import (build_policy, build_selfplay, default_registry, load_error, make_envs,
-                               resolve_device)
+from agentctl.assemble import (
+    build_policy,
+    build_selfplay,
+    default_registry,
+    load_error,
+    make_envs,
+    resolve_device,
+)
 from agentctl.config import PPOConfig, resolve
 from agentctl.errors import Interrupted, UserError
 from agentctl.evaluate import play_games
 from agentctl.registry import EnvSpec, Registry
 from agentctl.rundir import RunDir
-from agentctl.stopping import StopSignals
 from agentctl.seeding import Stream, int_seed
+from agentctl.stopping import StopSignals
 
 
 @dataclass
@@ -273,6 +279,9 @@ def loop(run: Run, stop: StopSignals, quiet: bool = False) -> dict[str, Any]:
                 run.checkpoint()
     except Interrupted as exc:
         raise Interrupted(exc.signum, f"aborted; {run.kept()}") from None
+    except UserError as exc:  # mid-run: say what survived
+        exc.args = (f"{exc}; {run.kept()}",)
+        raise
     finally:
         logger.close()
         trainer.envs.close()

@@ -24,6 +24,7 @@ from agentctl.contracts import Opponent
 from agentctl.errors import UserError
 from agentctl.games import TurnBasedGames
 from agentctl.nn.policy import act
+from agentctl.seeding import int_seed, rng
 
 LATEST, SNAPSHOT, RANDOM = "latest", "snapshot", "random"
 
@@ -72,7 +73,7 @@ class OpponentPool:
         if not weights or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
             raise UserError(f"opponent weights must be non-negative and not all zero, got {weights}")
         self.fixed = dict(fixed or {})
-        self.fixed.setdefault(RANDOM, RandomOpponent(seed + 1))
+        self.fixed.setdefault(RANDOM, RandomOpponent(int_seed(seed, 2)))
         unknown = set(weights) - {LATEST, SNAPSHOT} - set(self.fixed)
         if unknown:
             raise UserError(f"unknown opponents {sorted(unknown)}; known: latest, snapshot, "
@@ -80,9 +81,9 @@ class OpponentPool:
         self.names = list(weights)
         probs = np.array([weights[n] for n in self.names], dtype=np.float64)
         self.probs = probs / probs.sum()
-        self.rng = np.random.default_rng(seed)
+        self.rng = rng(seed, 0)  # opponent draws and snapshot picks
         self.generator = torch.Generator(device=next(learner.parameters()).device)
-        self.generator.manual_seed(seed)
+        self.generator.manual_seed(int_seed(seed, 1))  # the policy opponents' sampling
         self.learner = learner
         self.make_module = make_module
         self.snapshot_dir = snapshot_dir
@@ -196,7 +197,14 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
             actions = np.zeros(self.num_envs, dtype=np.int64)
             for k in np.unique(self.opponent_of[need]):
                 idx = np.flatnonzero(need & (self.opponent_of == k))
-                actions[idx] = self.pool.opponent(int(k)).act(obs[idx], mask[idx], game=self.games, index=idx)
+                try:
+                    actions[idx] = self.pool.opponent(int(k)).act(obs[idx], mask[idx], game=self.games, index=idx)
+                except (UserError, KeyboardInterrupt):
+                    raise
+                except Exception as exc:  # e.g. an external engine that died mid-game
+                    first = (str(exc).splitlines() or [""])[0]
+                    raise UserError(f"opponent {self.pool.names[int(k)]!r} failed: {type(exc).__name__}: "
+                                    f"{first}") from exc
             self.games.step(actions, need)
         raise RuntimeError("opponents kept moving for 100000 turns; is to_play() stuck?")
 

@@ -328,9 +328,9 @@ def check_games_match_aec(games: Any, make_aec: Callable[[], Any], num_moves: in
 def check_policy(spec: EnvSpec, registry: Registry, envs: Any) -> str:
     """The env's default policy builds for its spaces and acts legally on its observations."""
     import torch
+    from agentctl.assemble import build_policy
     from agentctl.config import resolve
     from agentctl.ppo.rollout import split_obs
-    from agentctl.run import build_policy
 
     cfg = resolve(spec.default_config)
     policy = build_policy(registry, spec, cfg, envs)
@@ -358,8 +358,8 @@ def check_policy(spec: EnvSpec, registry: Registry, envs: Any) -> str:
 
 def check_opponent(opp: Any, spec: EnvSpec, registry: Registry, max_moves: int = 2000) -> str:
     """The opponent plays both seats of a few games to the end, always legally."""
+    from agentctl.assemble import make_envs, make_opponent
     from agentctl.config import resolve
-    from agentctl.run import make_envs, make_opponent
 
     cfg = resolve(spec.default_config)
     games = make_envs(spec, cfg, num_envs=4, seed=0)
@@ -451,8 +451,8 @@ def check_plugin(name: str, smoke_steps: int = 300, host: PluginHost | None = No
             continue
 
         def api(spec: EnvSpec = spec) -> str:
+            from agentctl.assemble import make_envs
             from agentctl.config import resolve
-            from agentctl.run import make_envs
 
             if spec.kind == "sequence":
                 raise SkipCheck("no API checker for sequence envs yet")

@@ -98,17 +98,17 @@ def _agent_chooser(checkpoint: str | None, board_size: int, playouts: int = 0):
 
             raise UserError("--playouts needs --checkpoint (search is guided by a trained net)")
         return None
-    import torch
     from agentctl import checkpoint as ckpt
+    from agentctl.assemble import load_policy
     from agentctl.errors import UserError
-    from agentctl.evaluate import load_policy
     from agentctl.host import get_host
+    from agentctl.nn.policy import act
 
     trained_on = ckpt.load(checkpoint).get("env")  # checked before anything is built from it
     if trained_on != get_host().registry.resolve("env", "go").qualified_name:
         raise UserError(f"{checkpoint} is not a Go checkpoint (it was trained on {trained_on!r}): "
                         "give a run dir or checkpoint of `agentctl train --env go`")
-    policy, spec, _ = load_policy(checkpoint, get_host().registry, {"board_size": board_size})
+    policy, _, _ = load_policy(checkpoint, env_kwargs={"board_size": board_size})
 
     if playouts > 0:
         from agentctl.envs.go.search_state import GoSearchState
@@ -121,12 +121,8 @@ def _agent_chooser(checkpoint: str | None, board_size: int, playouts: int = 0):
 
         return search
 
-    @torch.inference_mode()
     def choose(engine) -> int:
-        obs = torch.as_tensor(engine.observations()[:1])
-        mask = torch.as_tensor(engine.legal_mask()[:1].copy())
-        logits, _ = policy(obs)
-        return int(policy.dist.mode(logits, mask)[0])
+        return int(act(policy, engine.observations()[:1], engine.legal_mask()[:1], deterministic=True)[0])
 
     return choose
 

@@ -157,8 +157,8 @@ def test_agentctl_gtp_plays_the_checkpoints_greedy_move(tmp_path):
     """`agentctl gtp --checkpoint` answers genmove with the policy's most likely legal move."""
     import numpy as np
     import torch
-    from agentctl.envs.go.engine import GoEngine, gtp_to_action
     from agentctl.assemble import load_policy
+    from agentctl.envs.go.engine import GoEngine, gtp_to_action
     from agentctl.host import get_host
 
     run = tmp_path / "go"
