@@ -65,10 +65,10 @@ def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: 
         raise UserError(f"env {spec.name!r} (plugin {spec.plugin!r}) failed to start: "
                         f"{type(exc).__name__}: {first}") from exc
     if spec.kind == "multi":
-        from agentctl.games import TurnBasedGames
+        from agentctl.contracts import TurnBasedGames
 
         if not isinstance(envs, TurnBasedGames):
-            raise UserError(f"multi-agent env {spec.name!r} must return TurnBasedGames (see agentctl.games), "
+            raise UserError(f"multi-agent env {spec.name!r} must return TurnBasedGames (see agentctl.contracts), "
                             f"got {type(envs).__name__}")
     return envs
 

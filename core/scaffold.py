@@ -377,7 +377,7 @@ KINDS = {
                   deps=', "gymnasium>=1.0", "pettingzoo>=1.24"',
                   test_imports="from {{pkg}}.env import NimEnv\nfrom agentctl.testing import check_aec_env",
                   envdesc="a two-player PettingZoo AEC env",
-                  contract="returns agentctl.games.TurnBasedGames; PettingZooGames adapts any AEC env, "
+                  contract="returns agentctl.contracts.TurnBasedGames; PettingZooGames adapts any AEC env, "
                            "a batched numpy engine is much faster"),
     "sequence": dict(env=SEQUENCE_ENV, plugin=SEQUENCE_PLUGIN, test=SEQUENCE_TEST, deps="",
                      test_imports="from {{pkg}}.env import exact_match, make",

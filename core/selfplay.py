@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from agentctl.contracts import Opponent
 from agentctl.errors import UserError
-from agentctl.games import TurnBasedGames
+from agentctl.contracts import TurnBasedGames
 from agentctl.nn.policy import act
 from agentctl.seeding import int_seed, rng
 
