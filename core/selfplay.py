@@ -20,9 +20,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
-from agentctl.contracts import Opponent
+from agentctl.contracts import Opponent, TurnBasedGames
 from agentctl.errors import UserError
-from agentctl.contracts import TurnBasedGames
 from agentctl.nn.policy import act
 from agentctl.seeding import int_seed, rng
 
