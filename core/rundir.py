@@ -57,8 +57,8 @@ class RunDir:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
-        if self._created and exc is not None and not self.holds_run():
-            shutil.rmtree(self.path, ignore_errors=True)  # a run that never started leaves no trace
+        if self._created and exc is not None and not self.trained():
+            shutil.rmtree(self.path, ignore_errors=True)  # a run that trained nothing leaves no trace
 
     # -- steps ------------------------------------------------------------------------------
     def _create(self) -> None:
@@ -97,6 +97,13 @@ class RunDir:
             if p.is_file() or (p.is_dir() and any(p.iterdir())):
                 return True
         return False
+
+    def trained(self) -> bool:
+        """Whether a failed run left something worth keeping: a checkpoint or a logged update.
+        (Its config.toml alone would only make the next try in this dir refuse to start.)"""
+        metrics = self.path / "metrics.jsonl"
+        return (any((self.path / "checkpoints").glob("step_*.pt"))
+                or (metrics.is_file() and metrics.stat().st_size > 0))
 
     def _clear(self) -> None:
         """--overwrite: remove the old run's files (nothing else in the folder)."""
