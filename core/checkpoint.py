@@ -37,7 +37,8 @@ def save(state: dict[str, Any], directory: Path, step: int, keep: int = 0) -> Pa
         # torch reports a failed write (e.g. a full disk) as RuntimeError, the OS as OSError
         if isinstance(exc, (OSError, RuntimeError)):
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
-            raise UserError(f"could not write checkpoint {path}: {reason}; earlier checkpoints are intact") from exc
+            kept = "earlier checkpoints are intact" if list_checkpoints(directory) else "no checkpoint was written"
+            raise UserError(f"could not write checkpoint {path}: {reason}; {kept}") from exc
         raise
     if keep > 0:
         for old in list_checkpoints(directory)[:-keep]:

@@ -204,7 +204,11 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
     if state is not None:
         try:
             trainer.load_state_dict(state["trainer"])
-        except (RuntimeError, KeyError, ValueError) as exc:
+        except KeyError as exc:  # not the config's fault: the checkpoint lacks part of the state
+            trainer.envs.close()
+            raise UserError(f"cannot resume from {state['path']}: an incomplete checkpoint "
+                            f"(no trainer {exc.args[0]!r})") from exc
+        except (RuntimeError, ValueError) as exc:
             trainer.envs.close()
             raise UserError(f"cannot resume from {state['path']} with this config: {load_error(exc)}") from exc
         prior_wall = state.get("wall_s", 0.0)

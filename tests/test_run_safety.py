@@ -360,6 +360,9 @@ def _bad_case(name: str, work: Path, base_run: Callable[[], Path], go_run: Calla
     if name == "checkpoint without trainer":
         path = _edited_checkpoint(base_run(), work, lambda state: state.pop("trainer"))
         return Bad(cli_cmd("eval", "--checkpoint", path, "--episodes", 2))
+    if name == "resume from a checkpoint without optimizer state":
+        path = _edited_checkpoint(base_run(), work, lambda state: state["trainer"].pop("optimizer"))
+        return Bad(cli_cmd("train", "--resume", path, "--run-dir", work / "run", *QUIET))
     if name.startswith("plugin env"):
         env = make_plugin(BAD_ENVS_PLUGIN, name="badenvs", dist="bad-envs", module="bad_envs")
         which = "boomenv" if "raises" in name else "nanenv"
@@ -376,11 +379,12 @@ BAD_INPUTS = [
     ("run dir under /proc", ["cannot create run dir /proc/agentctl-test/run"], 2),
     ("read-only run dir", ["cannot write to run dir", "Read-only file system"], 2),
     ("run dir under a read-only folder", ["cannot create run dir", "Read-only file system"], 2),
-    ("disk full", ["could not write checkpoint", "No space left on device"], 2),
+    ("disk full", ["could not write checkpoint", "No space left on device; no checkpoint was written"], 2),
     ("opponent checkpoint of another env", ["is a checkpoint of env 'classic/cartpole'"], 2),
     # which weight does not fit, not just torch's 'Error(s) in loading state_dict' header
     ("weights of another shape", ["does not fit", "size mismatch for"], 2),
     ("checkpoint without trainer", ["incomplete agentctl checkpoint (missing trainer)"], 2),
+    ("resume from a checkpoint without optimizer state", ["incomplete checkpoint (no trainer 'optimizer')"], 2),
     ("plugin env whose make raises", ["env 'boomenv' (plugin 'badenvs') failed to start: RuntimeError: boom"], 2),
     ("plugin env with NaN observations", ["the env produced NaN/inf observations"], 2),
     ("opponents on a one-player env", ["applies to two-player"], 2),
