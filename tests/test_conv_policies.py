@@ -33,13 +33,19 @@ class FindThePixel(gym.Env):
         return np.zeros((2, N, N), np.float32), float(action == self.target), True, False, {}
 
 
-@pytest.mark.parametrize("builder,kwargs,updates", [(build_cnn, {"channels": (16,), "hidden": 64}, 300),
-                                                    (build_resnet, {"blocks": 1, "channels": 16}, 40)])
-def test_conv_policy_learns_where_the_pixel_is(builder, kwargs, updates):
+# The dense cnn must learn a 25-way position lookup through its hidden layer (the resnet's
+# per-point policy head gets it almost for free): with 4 epochs per update its hit rate after 300
+# updates ranged 0.60-0.93 over seeds, so the pass depended on the seed; 10 epochs give it margin.
+@pytest.mark.parametrize("builder,kwargs,updates,epochs", [
+    (build_cnn, {"channels": (16,), "hidden": 64}, 300, 10),
+    (build_resnet, {"blocks": 1, "channels": 16}, 40, 4),
+])
+def test_conv_policy_learns_where_the_pixel_is(builder, kwargs, updates, epochs):
     torch.manual_seed(0)
     envs = gym.vector.SyncVectorEnv([FindThePixel for _ in range(16)])
     cfg = resolve({"num_envs": 16, "num_steps": 8, "minibatch_size": 64, "learning_rate": 3e-3,
-                   "total_timesteps": 16 * 8 * updates, "anneal_lr": False, "ent_coef": 0.01, "seed": 0})
+                   "total_timesteps": 16 * 8 * updates, "anneal_lr": False, "ent_coef": 0.01, "seed": 0,
+                   "update_epochs": epochs})
     policy = builder(envs.single_observation_space, envs.single_action_space, **kwargs)
     trainer = Trainer(cfg, envs, policy, torch.device("cpu"))
     for _ in range(updates):
