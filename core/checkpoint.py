@@ -76,7 +76,8 @@ def load(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
     try:
         state = torch.load(path, map_location=map_location, weights_only=False)
     except Exception as exc:
-        raise UserError(f"cannot read checkpoint {path}: {exc}") from exc
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise UserError(f"cannot read checkpoint {path}: truncated, corrupt or not a checkpoint ({first})") from exc
     if not isinstance(state, dict) or state.get("format") != 1:
         raise UserError(f"{path} is not an agentctl checkpoint")
     # A training checkpoint, or a self-play snapshot (weights only).

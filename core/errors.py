@@ -12,6 +12,11 @@ class SpecError(UserError):
     """A plugin registered a malformed or duplicate item."""
 
 
+class EnvFailed(UserError):
+    """The env raised while stepping (or produced NaN observations): a bug on the env's side,
+    reported as one line naming it; ``agentctl --debug`` shows the env's own traceback."""
+
+
 class TrainingDiverged(UserError):
     """The loss became NaN/inf; training stops and no checkpoint of the bad state is written."""
 

@@ -27,7 +27,7 @@ from agentctl.assemble import (
     resolve_device,
 )
 from agentctl.config import PPOConfig, resolve
-from agentctl.errors import Interrupted, UserError
+from agentctl.errors import EnvFailed, Interrupted, UserError
 from agentctl.evaluate import play_games
 from agentctl.registry import EnvSpec, Registry
 from agentctl.rundir import RunDir
@@ -283,8 +283,9 @@ def loop(run: Run, stop: StopSignals, quiet: bool = False) -> dict[str, Any]:
                 run.checkpoint()
     except Interrupted as exc:
         raise Interrupted(exc.signum, f"aborted; {run.kept()}") from None
-    except UserError as exc:  # mid-run: say what survived
-        exc.args = (f"{exc}; {run.kept()}",)
+    except UserError as exc:  # mid-run: name the env if it failed, and say what survived
+        blame = f"env {run.spec.name!r} (plugin {run.spec.plugin!r}) " if isinstance(exc, EnvFailed) else ""
+        exc.args = (f"{blame}{exc}; {run.kept()}",)
         raise
     finally:
         logger.close()

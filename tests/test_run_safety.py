@@ -300,9 +300,22 @@ def nan_obs(num_envs=1, seed=None):
     return NanObs(gym.make_vec("CartPole-v1", num_envs=num_envs, vectorization_mode="sync"))
 
 
+def step_raises(num_envs=1, seed=None):
+    import gymnasium as gym
+    from gymnasium.vector import VectorWrapper
+
+    class Crash(VectorWrapper):
+        def step(self, actions):
+            raise ValueError("the physics exploded")
+
+    return Crash(gym.make_vec("CartPole-v1", num_envs=num_envs, vectorization_mode="sync"))
+
+
 def register_envs(register):
     register("boomenv", boom, kind="single", description="an env whose make raises", default_config=SMALL)
     register("nanenv", nan_obs, kind="single", description="CartPole seeing NaN", default_config=SMALL)
+    register("crashenv", step_raises, kind="single", description="an env whose step raises",
+             default_config=SMALL)
 """
 
 
@@ -365,7 +378,8 @@ def _bad_case(name: str, work: Path, base_run: Callable[[], Path], go_run: Calla
         return Bad(cli_cmd("train", "--resume", path, "--run-dir", work / "run", *QUIET))
     if name.startswith("plugin env"):
         env = make_plugin(BAD_ENVS_PLUGIN, name="badenvs", dist="bad-envs", module="bad_envs")
-        which = "boomenv" if "raises" in name else "nanenv"
+        which = {"make raises": "boomenv", "NaN observations": "nanenv", "step raises": "crashenv"}[
+            name.split("whose ", 1)[-1].split("with ", 1)[-1]]
         return Bad(cli_cmd("train", "--env", which, "--steps", 64, "--set", "checkpoint_every=1", *QUIET,
                            "--run-dir", work / "run"), env=env)
     if name == "opponents on a one-player env":
@@ -386,7 +400,9 @@ BAD_INPUTS = [
     ("checkpoint without trainer", ["incomplete agentctl checkpoint (missing trainer)"], 2),
     ("resume from a checkpoint without optimizer state", ["incomplete checkpoint (no trainer 'optimizer')"], 2),
     ("plugin env whose make raises", ["env 'boomenv' (plugin 'badenvs') failed to start: RuntimeError: boom"], 2),
-    ("plugin env with NaN observations", ["the env produced NaN/inf observations"], 2),
+    ("plugin env with NaN observations", ["env 'nanenv' (plugin 'badenvs') produced NaN/inf observations"], 2),
+    ("plugin env whose step raises",
+     ["env 'crashenv' (plugin 'badenvs') step() raised ValueError: the physics exploded"], 2),
     ("opponents on a one-player env", ["applies to two-player"], 2),
 ]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from agentctl.errors import UserError
+from agentctl.errors import EnvFailed, UserError
 from agentctl.nn.policy import ActorCritic
 
 
@@ -114,7 +114,13 @@ class Collector:
             buf["values"][t] = value
             buf["logprobs"][t] = logprob
             actions.append(action)
-            next_obs, reward, term, trunc, _ = self.envs.step(action.cpu().numpy())
+            try:
+                next_obs, reward, term, trunc, _ = self.envs.step(action.cpu().numpy())
+            except (UserError, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                first = (str(exc).splitlines() or [""])[0]
+                raise EnvFailed(f"step() raised {type(exc).__name__}: {first}") from exc
             ok = ~self.prev_done
             valid[t] = ok
             rewards[t] = reward

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 from agentctl.config import PPOConfig
-from agentctl.errors import TrainingDiverged, UserError
+from agentctl.errors import EnvFailed, TrainingDiverged, UserError
 from agentctl.nn.policy import ActorCritic
 from agentctl.ppo.advantages import gae
 from agentctl.ppo.loss import ppo_loss
@@ -115,8 +115,8 @@ class Trainer:
         rate; name the real culprit instead. (NaN rewards reach the loss through the returns
         and stop the run as a divergence at that update.)"""
         if not bool(torch.isfinite(r.obs).all()):
-            raise UserError("the env produced NaN/inf observations; this is a bug in the env (or its "
-                            "env_kwargs), not a training problem")
+            raise EnvFailed("produced NaN/inf observations; this is a bug in the env (or its env_kwargs), "
+                            "not a training problem")
 
     def _clip_grad_norm(self, max_norm: float) -> None:
         """``clip_grad_norm_(params, max_norm, foreach=True)`` without its per-call grouping and
