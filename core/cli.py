@@ -252,6 +252,9 @@ def main() -> None:
     debug = "--debug" in sys.argv[1:]
     try:
         get_host().add_commands(cli)
+    except KeyboardInterrupt:  # Ctrl-C while plugins load: one line, as in a command
+        click.echo("aborted", err=True)
+        sys.exit(130)
     except Exception as exc:  # the CLI must come up even when plugins misbehave
         if debug or os.environ.get("AGENTCTL_STRICT_PLUGINS", "") not in ("", "0"):
             raise  # strict mode (a plugin's own CI): a broken plugin must fail loudly

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Any
+from typing import Any, Self
 
 from agentctl.errors import Interrupted
 
@@ -22,11 +22,11 @@ class StopSignals:
     """Context manager that owns the stop signals; ``armed`` once the loop can stop cleanly."""
 
     def __init__(self) -> None:
-        self.requested: int | None = None  # the first signal received in the loop
+        self.requested: int | None = None  # the first signal received
         self.armed = False
         self._previous: dict[int, Any] = {}
 
-    def __enter__(self) -> StopSignals:
+    def __enter__(self) -> Self:
         if threading.current_thread() is threading.main_thread():  # Python only allows it there
             for sig in SIGNALS:
                 self._previous[sig] = signal.signal(sig, self._handle)
@@ -36,7 +36,12 @@ class StopSignals:
         if self.armed and self.requested is None:
             self.requested = signum
             return
-        raise Interrupted(signum)
+        if self.requested is None:
+            # Kept as well as raised: code that runs during start-up may swallow the exception
+            # (a C extension's import clears errors: torch's does); the loop then still stops.
+            self.requested = signum
+        # Once the loop has run, "aborted" (not a start-up stop): the work so far is on disk.
+        raise Interrupted(signum, "aborted" if self.armed else "")
 
     def __exit__(self, *exc: object) -> None:
         for sig, previous in self._previous.items():
