@@ -35,6 +35,7 @@ class RunDir:
         self.overwrite = overwrite
         self._fd: int | None = None
         self._created = False
+        self._created_parents: list[Path] = []  # folders above it that this run made, nearest first
 
     def __enter__(self) -> RunDir:
         self._create()
@@ -59,10 +60,16 @@ class RunDir:
             self._fd = None
         if self._created and exc is not None and not self.trained():
             shutil.rmtree(self.path, ignore_errors=True)  # a run that trained nothing leaves no trace
+            for parent in self._created_parents:  # nor the runs/<env>/ folders made for it
+                try:
+                    parent.rmdir()
+                except OSError:  # not empty: another run uses it
+                    break
 
     # -- steps ------------------------------------------------------------------------------
     def _create(self) -> None:
         self._created = not self.path.exists()
+        self._created_parents = [p for p in self.path.parents if not p.exists()]
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except FileExistsError:
