@@ -35,6 +35,10 @@ def resolve_device(name: str) -> Any:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise UserError("--device cuda requested but no CUDA GPU is available; use --device cpu")
+    index = name.partition(":")[2]
+    if index.isdigit() and int(index) >= torch.cuda.device_count():
+        raise UserError(f"device {name!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s), "
+                        f"cuda:0 to cuda:{torch.cuda.device_count() - 1}")
     return torch.device(name)
 
 

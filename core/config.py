@@ -175,13 +175,17 @@ def parse_set(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
     parsed: dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
+        key = key.strip()
+        if not sep or not key:
             raise UserError(f"--set expects key=value, got {item!r}")
         try:
             value = tomllib.loads(f"v = {raw.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw.strip()
-        parsed[key.strip()] = value
+        if value == {} and key in FIELDS and FIELDS[key].type == "dict":  # reads as "clear it", does nothing
+            raise UserError(f"--set {key}={{}} changes nothing: tables merge key by key over the defaults; "
+                            f"set a key instead, e.g. --set {key}.NAME=0")
+        parsed[key] = value
     return parsed
 
 
@@ -200,6 +204,10 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"config file {path} is not valid TOML: {exc}") from None
     table = data.get("ppo", data)
+    ignored = sorted(set(data) - {"ppo"}) if "ppo" in data else []
+    if ignored:  # they would be silently dropped
+        raise UserError(f"config file {path}: {', '.join(map(repr, ignored))} outside [ppo] would be ignored; "
+                        "put every config key under [ppo] (tables as [ppo.env_kwargs])")
     if not isinstance(table, dict):
         raise UserError(f"config file {path}: [ppo] must be a table of config keys, got {table!r}")
     return table
@@ -242,8 +250,8 @@ def validate(cfg: PPOConfig) -> None:
     if cfg.minibatch_size > cfg.batch_size:
         raise UserError(f"config minibatch_size must be <= the batch num_envs * num_steps = "
                         f"{cfg.num_envs} * {cfg.num_steps} = {cfg.batch_size}, got {cfg.minibatch_size}")
-    if cfg.device not in ("auto", "cpu", "cuda") and not cfg.device.startswith("cuda:"):
-        raise UserError(f"config device must be auto, cpu or cuda, got {cfg.device!r}")
+    if cfg.device not in ("auto", "cpu", "cuda") and not re.fullmatch(r"cuda:\d+", cfg.device):
+        raise UserError(f"config device must be auto, cpu or cuda (or cuda:N), got {cfg.device!r}")
     weights = list(cfg.opponents.values())
     numbers = all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights)
     if not numbers or not all(w in NON_NEGATIVE for w in weights) or not any(w > 0 for w in weights):
