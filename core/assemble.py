@@ -89,8 +89,12 @@ def policy_builder(registry: Registry, spec: EnvSpec, cfg: PPOConfig, observatio
     def build() -> Any:
         try:
             return builder(obs_space, action_space, **cfg.policy_kwargs)
-        except (TypeError, ValueError) as exc:
-            raise UserError(f"policy {policy_spec.name!r} cannot be built for env {spec.name!r}: {exc}") from exc
+        except (TypeError, ValueError, RuntimeError) as exc:
+            # name the kwargs: some come from the env's defaults, not from the user's --set
+            kwargs = f" with policy_kwargs {dict(cfg.policy_kwargs)}" if cfg.policy_kwargs else ""
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise UserError(f"policy {policy_spec.name!r} cannot be built for env {spec.name!r}{kwargs}: "
+                            f"{first}") from exc
 
     return build
 

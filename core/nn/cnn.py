@@ -34,6 +34,14 @@ class CNNPolicy(ActorCritic):
         return self.actor(z), self.critic(z).squeeze(-1)
 
 
+def _width(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 1
+
+
 def build_cnn(observation_space, action_space, channels: Sequence[int] = (32, 64),
               hidden: int = 256) -> CNNPolicy:
+    if not (isinstance(channels, (list, tuple)) and all(_width(c) for c in channels)):
+        raise ValueError(f"cnn channels must be a list of conv widths >= 1 such as [32, 64], got {channels!r}")
+    if not _width(hidden):
+        raise ValueError(f"cnn hidden must be an integer >= 1, got {hidden!r}")
     return CNNPolicy(observation_space.shape, ActionDist.from_space(action_space), list(channels), hidden)

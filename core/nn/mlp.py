@@ -58,7 +58,11 @@ class MLPPolicy(ActorCritic):
 
 def build_mlp(observation_space, action_space, hidden_sizes: Sequence[int] = (64, 64),
               activation: str = "tanh") -> MLPPolicy:
-    """Any Box observation (flattened); Discrete or MultiDiscrete actions."""
+    """Any Box observation (flattened); Discrete or MultiDiscrete actions. ``hidden_sizes=[]``
+    is a linear policy."""
+    if not (isinstance(hidden_sizes, (list, tuple))
+            and all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in hidden_sizes)):
+        raise ValueError(f"mlp hidden_sizes must be a list of layer widths >= 1 such as [64, 64], got {hidden_sizes!r}")
     obs_dim = int(np.prod(observation_space.shape))
     return MLPPolicy(obs_dim, ActionDist.from_space(action_space), list(hidden_sizes), activation)
 

@@ -60,6 +60,9 @@ class BoardResNet(ActorCritic):
 
 
 def build_resnet(observation_space, action_space, blocks: int = 4, channels: int = 32) -> BoardResNet:
+    for key, value, low in (("blocks", blocks, 0), ("channels", channels, 1)):
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= low):
+            raise ValueError(f"resnet {key} must be an integer >= {low}, got {value!r}")
     shape = observation_space.shape
     if len(shape) != 3:
         raise ValueError(f"resnet policy needs (C, H, W) board planes, got shape {tuple(shape)}")
