@@ -160,8 +160,8 @@ def load_policy(source: str | Path | dict[str, Any], registry: Registry | None =
 def make_opponent(registry: Registry, spec: EnvSpec, name: str, cfg: PPOConfig, seed: int) -> Any:
     """``name`` or ``name:arg`` (e.g. ``gnugo:1``) -> an opponent from a plugin, or
     ``snapshot:PATH``: a past policy (checkpoint, run dir or pool snapshot file) sampling moves."""
-    base, _, arg = name.partition(":")
-    if base == "snapshot" and arg:
+    base, _, arg = opponent_name(name)
+    if base == "snapshot":
         import torch
         from agentctl.selfplay import PolicyOpponent
 
@@ -173,6 +173,27 @@ def make_opponent(registry: Registry, spec: EnvSpec, name: str, cfg: PPOConfig, 
     if opp.env not in ("*", spec.name, spec.qualified_name):
         raise UserError(f"opponent {name!r} plays {opp.env!r}, not {spec.name!r}")
     return opp.load()(arg or None, seed=seed, env_kwargs=dict(cfg.env_kwargs))
+
+
+def opponent_name(name: str) -> tuple[str, str, str]:
+    """``name`` split as ``str.partition(":")``, refusing what the pool's own names cannot take:
+    ``random`` and ``latest`` take no argument, ``snapshot:`` needs its path."""
+    base, sep, arg = name.partition(":")
+    if base in ("random", "latest") and sep:
+        raise UserError(f"opponent {base!r} takes no argument, got {name!r}; use {base!r}")
+    if base == "snapshot" and not arg:
+        raise UserError(f"opponent {name!r} needs a path: snapshot:PATH (a checkpoint, run dir or snapshot file)")
+    return base, sep, arg
+
+
+def check_opponent(registry: Registry, spec: EnvSpec, cfg: PPOConfig, name: str) -> None:
+    """Build (and close) opponent ``name`` once, so a run that plays it only at its periodic
+    evaluations refuses a bad name before it trains rather than at the first evaluation."""
+    if name in ("random", "latest"):
+        return
+    close = getattr(make_opponent(registry, spec, name, cfg, seed=0), "close", None)
+    if close is not None:
+        close()
 
 
 def build_selfplay(registry: Registry, spec: EnvSpec, cfg: PPOConfig, games: Any, policy: Any,

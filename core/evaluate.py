@@ -12,6 +12,7 @@ from agentctl.assemble import (
     default_registry,
     load_policy,
     make_envs,
+    opponent_name,
     resolve_device,
 )
 from agentctl.errors import UserError
@@ -109,6 +110,7 @@ def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any,
 
     if num_games < 1:
         raise UserError("--games must be >= 1")
+    opponent_name(opponent)  # a bare 'snapshot' would silently play the learner itself: no pool here
     mcts = None
     if playouts > 0:
         from agentctl.search import MCTS, NetEvaluator, search_actions, supports_search

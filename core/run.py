@@ -21,6 +21,7 @@ from agentctl import checkpoint as ckpt
 from agentctl.assemble import (
     build_policy,
     build_selfplay,
+    check_opponent,
     default_registry,
     load_error,
     make_envs,
@@ -193,6 +194,8 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
     if cfg.torch_threads > 0:
         torch.set_num_threads(cfg.torch_threads)
     device = resolve_device(cfg.device)
+    if spec.kind == "multi" and cfg.eval_every > 0:  # refuse a bad eval_opponent now, not at the first eval
+        check_opponent(registry, spec, cfg, cfg.eval_opponent)
     seed_everything(int_seed(cfg.seed, Stream.INIT))
     envs = make_envs(spec, cfg)
     policy = build_policy(registry, spec, cfg, envs).to(device)
