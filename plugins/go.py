@@ -5,6 +5,8 @@ Hook implementations only; the game lives in ``agentctl.envs.go`` and knows noth
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import agentctl
@@ -41,8 +43,19 @@ def make_games(num_envs: int = 1, seed: int | None = None, board_size: int = 9, 
     from agentctl.errors import UserError
     from agentctl.games import DihedralAugment
 
-    if not 5 <= int(board_size) <= 19:
-        raise UserError(f"board_size must be 5..19, got {board_size}")
+    def integer(x: Any) -> bool:
+        return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+    # The engine would take 9.5 as 9 and fail on "nine" or -1 with errors that name no key.
+    for key, value, ok, want in (
+        ("board_size", board_size, integer(board_size) and 5 <= board_size <= 19, "an integer 5..19"),
+        ("komi", komi, isinstance(komi, numbers.Real) and not isinstance(komi, bool) and math.isfinite(komi),
+         "a number"),
+        ("max_moves", max_moves, max_moves is None or (integer(max_moves) and max_moves >= 1), "an integer >= 1"),
+        ("history", history, integer(history) and history >= 1, "an integer >= 1"),
+    ):
+        if not ok:
+            raise UserError(f"go env_kwargs.{key} must be {want}, got {value!r}")
     games = GoGames(num_envs, int(board_size), komi=komi, ko_rule=ko_rule, max_moves=max_moves, history=history)
     return DihedralAugment(games, seed) if augment else games
 
@@ -104,7 +117,11 @@ def _agent_chooser(checkpoint: str | None, board_size: int, playouts: int = 0):
     from agentctl.host import get_host
     from agentctl.nn.policy import act
 
-    trained_on = ckpt.load(checkpoint).get("env")  # checked before anything is built from it
+    state = ckpt.load(checkpoint)
+    if "env" not in state:
+        raise UserError(f"{state['path']} is a self-play snapshot (weights only); give the run dir or one of "
+                        "its checkpoints/step_*.pt")
+    trained_on = state["env"]  # checked before anything is built from it
     if trained_on != get_host().registry.resolve("env", "go").qualified_name:
         raise UserError(f"{checkpoint} is not a Go checkpoint (it was trained on {trained_on!r}): "
                         "give a run dir or checkpoint of `agentctl train --env go`")
