@@ -167,6 +167,9 @@ def plan(req: TrainRequest, registry: Registry) -> tuple[EnvSpec, PPOConfig, Pat
     state = None
     if req.resume:
         state = ckpt.load(req.resume)
+        if "trainer" not in state:
+            raise UserError(f"{state['path']} is a self-play snapshot (weights only), not a training checkpoint; "
+                            "resume from the run dir or one of its checkpoints/step_*.pt")
         spec = registry.resolve("env", state["env"])
         if req.env and registry.resolve("env", req.env).qualified_name != spec.qualified_name:
             raise UserError(f"--env {req.env} does not match the checkpoint's env {state['env']}")
@@ -179,9 +182,30 @@ def plan(req: TrainRequest, registry: Registry) -> tuple[EnvSpec, PPOConfig, Pat
         layers = [spec.default_config, req.config_file or {}, req.overrides or {}]
         run_dir = Path(req.run_dir) if req.run_dir else _new_run_dir(spec.name)
     cfg = resolve(*layers)
+    if state is not None:
+        _check_resumable(state, cfg)
     if spec.kind != "multi" and cfg.opponents != PPOConfig().opponents:
         raise UserError(f"config opponents applies to two-player (multi) envs; {spec.name!r} is {spec.kind!r}")
     return spec, cfg, run_dir, state
+
+
+# The checkpoint holds its envs' state (a batch of num_envs envs made with env_kwargs): a
+# resumed run with other values would crash on that batch or go on playing the old envs.
+FIXED_ON_RESUME = ("num_envs", "env_kwargs")
+
+
+def _check_resumable(state: dict[str, Any], cfg: PPOConfig) -> None:
+    """Refuse a resume that would train nothing, or on envs other than the checkpoint's."""
+    for key in FIXED_ON_RESUME:
+        was = state["config"].get(key)
+        if was is not None and getattr(cfg, key) != was:
+            raise UserError(f"cannot resume {state['path']} with {key} {getattr(cfg, key)!r}: it was trained "
+                            f"with {key} {was!r} (its envs are in the checkpoint); drop that --set, "
+                            "or start a new run")
+    step = state["trainer"].get("global_step", 0)
+    if step >= cfg.total_timesteps:
+        raise UserError(f"{state['path']} is already at step {step:,} of its {cfg.total_timesteps:,}-step budget; "
+                        f"pass --steps above {step} to train further")
 
 
 def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,

@@ -244,7 +244,8 @@ def test_sigterm_during_start_up_trains_nothing_and_leaves_no_run_dir(tmp_path):
 def test_failed_resume_writes_nothing_and_resume_removes_stale_temp_files(tmp_path, base_run):
     run_dir = _copy(base_run, tmp_path / "R")
     before = _files(run_dir)
-    out = _run(cli_cmd("train", "--resume", run_dir, "--set", "policy_kwargs.hidden_sizes=[8]"), cwd=tmp_path)
+    out = _run(cli_cmd("train", "--resume", run_dir, "--steps", BUDGET + 256, "--set", "policy_kwargs.hidden_sizes=[8]"),
+               cwd=tmp_path)
     _one_error(out, "cannot resume from")
     assert _files(run_dir) == before, "a failed resume changed the run"
 
@@ -375,7 +376,7 @@ def _bad_case(name: str, work: Path, base_run: Callable[[], Path], go_run: Calla
         return Bad(cli_cmd("eval", "--checkpoint", path, "--episodes", 2))
     if name == "resume from a checkpoint without optimizer state":
         path = _edited_checkpoint(base_run(), work, lambda state: state["trainer"].pop("optimizer"))
-        return Bad(cli_cmd("train", "--resume", path, "--run-dir", work / "run", *QUIET))
+        return Bad(cli_cmd("train", "--resume", path, "--steps", BUDGET + 256, "--run-dir", work / "run", *QUIET))
     if name.startswith("plugin env"):
         env = make_plugin(BAD_ENVS_PLUGIN, name="badenvs", dist="bad-envs", module="bad_envs")
         which = {"make raises": "boomenv", "NaN observations": "nanenv", "step raises": "crashenv"}[
