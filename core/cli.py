@@ -232,7 +232,8 @@ def new_plugin(name: str, kind: str, directory: str | None) -> None:
 
 @cli.command("check-plugin")
 @click.argument("name")
-@click.option("--steps", type=int, default=300, show_default=True, help="Training smoke-test steps (0 skips it).")
+@click.option("--steps", type=click.IntRange(min=0), default=300, show_default=True,
+              help="Training smoke-test steps (0 skips it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def check_plugin_cmd(ctx: click.Context, name: str, steps: int, as_json: bool) -> None:

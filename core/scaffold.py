@@ -403,9 +403,17 @@ def scaffold(name: str, kind: str = "single", directory: str | Path | None = Non
         raise UserError(f"plugin name {name!r}: use lowercase letters, digits, '-' and '_', starting with a letter")
     if kind not in KINDS:
         raise UserError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    from agentctl.host import get_host
+
+    if name in {p.name for p in get_host().plugins}:  # its entry point would lose to the installed one
+        raise UserError(f"plugin name {name!r} is taken by an installed plugin (`agentctl plugins`); pick another NAME")
     root = Path(directory) if directory else Path.cwd() / name
     if root.exists():
         raise UserError(f"{root} already exists; pick another NAME or --dir")
+    try:
+        root.mkdir(parents=True)
+    except OSError as exc:
+        raise UserError(f"cannot create {root}: {exc.strerror or exc}; pick another --dir") from None
     pkg = package_name(name)
     t = KINDS[kind]
     values = {"name": name, "pkg": pkg, "kind": kind, "api": str(HOOK_API_VERSION), "deps": t["deps"],
