@@ -75,6 +75,8 @@ def load(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
     path = find(path)
     try:
         state = torch.load(path, map_location=map_location, weights_only=False)
+    except OSError as exc:  # the file is fine, reading it is not (permissions, I/O)
+        raise UserError(f"cannot read checkpoint {path}: {exc.strerror or exc}") from exc
     except Exception as exc:
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise UserError(f"cannot read checkpoint {path}: truncated, corrupt or not a checkpoint ({first})") from exc
