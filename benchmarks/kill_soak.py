@@ -13,22 +13,28 @@ DIR``; a fresh start with ``--overwrite`` when no checkpoint was written yet), s
 and so on ``--signals`` times, then lets it run to the end.
 
 What must hold (any miss is a failure, with its reason):
-  * the exit status matches the signal: 128 + N for a stop or an abort by signal N (143 SIGTERM,
-    130 SIGINT, 129 SIGHUP), -9 for SIGKILL (0 when the run had finished first);
-  * a stop or abort says so on stderr (``interrupted at step ...``, ``stopped during start-up``,
-    ``aborted``), and no output ever holds a Traceback;
-  * a stop in the loop checkpoints the update it finished (its step is the last metrics line);
+  * the exit status matches a signal sent: 128 + N for a stop or an abort by signal N (143
+    SIGTERM, 130 SIGINT, 129 SIGHUP) with its line on stderr (``interrupted at step ...``,
+    ``stopped during start-up``, ``aborted``); -9 for SIGKILL. Also accepted: -N, signal N's
+    default action (a shell shows 128 + N too), but only outside agentctl's handlers: before the
+    run started (Python and the CLI starting) or once it had printed its last line; and 0 only
+    when the loop was already over as the signal was sent (Python's last moments ignore SIGINT);
+  * no output ever holds a Traceback, except a KeyboardInterrupt from Python's own start-up,
+    before any agentctl code could catch it (no frame of the CLI's ``main`` in it);
+  * "nothing was trained" is only said when no checkpoint was written; a stop in the loop
+    checkpoints the update it finished (its step is the last metrics line);
   * after every signal each file in ``checkpoints/`` and ``snapshots/`` loads
     (``agentctl.checkpoint.load``); every restart resumes (no error) and none hangs;
   * after the final run: no ``.tmp-*`` (or ``metrics.tmp``) file is left, ``metrics.jsonl`` holds
     updates 1..N once each and in order, equal to the reference's lines but for timings, and the
     final weights are ``torch.equal`` to the reference's on every tensor.
 
-A signal "survived" when its trial passed all of that. Output: one line per trial, then totals
-(signals sent and survived, per signal; failures with reasons) and one JSON line.
+A signal "survived" when its trial passed all of that. Output: one line per trial (each signal
+with when it was sent, where it landed and the exit status), then totals (signals sent and
+survived, per signal; where they landed; failures with reasons) and one JSON line.
 
-Measured on the 2-core dev VM (shared with other jobs), seed 0, see the report in the commit:
-    cartpole, budget 8192, 15 trials x 4 signals:  survived 60/60 ... (filled in below)
+Measured on the 2-core dev VM (shared with other agents' jobs):
+    MEASURED
 """
 
 from __future__ import annotations
@@ -57,7 +63,7 @@ TIMING_KEYS = ("rollout_s", "update_s", "steps_per_s", "wall_s")
 ENVS = {
     "cartpole": {"budget": 8192, "sets": ()},
     # one 8x32 rollout per update, a snapshot every update: a few seconds of 5x5 self-play
-    "go": {"budget": 2048, "sets": ("num_envs=8", "num_steps=32", "minibatch_size=128",
+    "go": {"budget": 4096, "sets": ("num_envs=8", "num_steps=32", "minibatch_size=128",
                                     "env_kwargs.board_size=5", "snapshot_every=1")},
 }
 HANG_S = 120.0  # a stopped run finishes one update and saves: far less than this
@@ -93,6 +99,7 @@ class Phase:
     rc: int | None  # None: it hung
     stderr: str
     wall: float
+    seen: str = ""  # stderr as it was when the first signal was sent
     step_before: int = 0  # the run's latest checkpoint before and after this start
     step_after: int = 0
 
@@ -109,8 +116,10 @@ class Phase:
             if signal.SIGINT in sent and interpreter_start_up(err):
                 return "python start-up", None
             return "traceback", f"traceback after {self.label}: {_tail(err)}"
-        if rc == 0:
-            return "finished", None  # it finished before the signal landed
+        if rc == 0:  # fine if the loop was over (Python's last moments ignore a SIGINT), else it was lost
+            if "elapsed" in self.seen:
+                return "finished", None
+            return "ignored", f"exit 0: {self.label} at {self.at:.1f}s, before the run finished, was ignored"
         if rc == -signal.SIGKILL and signal.SIGKILL in sent:
             return "killed", None
         if rc < 0 and -rc in sent:
@@ -144,19 +153,23 @@ def interpreter_start_up(stderr: str) -> bool:
 
 
 def run_phase(cmd: list[str], log: Path, delay: float | None, signals: list[int], gap: float,
-              timeout: float) -> Phase:
-    """Start ``cmd``; ``delay`` s after the start send ``signals`` (``gap`` s apart); wait for it.
-    ``delay`` None: send nothing, let it finish."""
+              timeout: float, in_loop: bool = False) -> Phase:
+    """Start ``cmd``; ``delay`` s after the start (``in_loop``: after its first update) send
+    ``signals`` (``gap`` s apart); wait for it. ``delay`` None: send nothing, let it finish."""
     with open(log, "w+") as err:
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=clean_env(), cwd=log.parent)
         sent: list[int] = []
-        at = 0.0
+        at, seen = 0.0, ""
         if delay is not None:
+            while (in_loop and proc.poll() is None and "agentctl: step" not in log.read_text()
+                   and time.monotonic() - start < timeout):
+                time.sleep(0.01)  # until the first progress line: the loop runs
             try:
                 proc.wait(timeout=delay)  # it may finish first
             except subprocess.TimeoutExpired:
                 at = time.monotonic() - start
+                seen = log.read_text()
                 for i, sig in enumerate(signals):
                     if i:
                         time.sleep(gap)
@@ -172,7 +185,7 @@ def run_phase(cmd: list[str], log: Path, delay: float | None, signals: list[int]
             rc = None
         wall = time.monotonic() - start
         err.seek(0)
-        return Phase(sent, at, rc, err.read(), wall)
+        return Phase(sent, at, rc, err.read(), wall, seen)
 
 
 # -- checks ---------------------------------------------------------------------------------------
@@ -265,6 +278,7 @@ class Trial:
     index: int
     phases: list[Phase] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    temp_files: int = 0  # left by kills in the middle of a save (the next start removes them)
 
     @property
     def signals(self) -> list[int]:
@@ -322,15 +336,14 @@ def trial(index: int, env: str, seed: int, budget: int, signals: int, ref: Refer
         else:
             # half the signals anywhere from Python's start to the end, half while it trains
             train_left = ref.train_s * (1.0 - before / budget)
-            if rng.random() < 0.5:
-                delay = rng.uniform(0.05, ref.startup_s + train_left)
-            else:
-                delay = ref.startup_s + rng.uniform(0.0, 0.9 * train_left)
+            in_loop = rng.random() < 0.5
+            delay = rng.uniform(0.0, 0.9 * train_left) if in_loop else rng.uniform(0.05, ref.startup_s + train_left)
             sigs = [rng.choice(ALL)]
             if rng.random() < 0.3:
                 sigs.append(rng.choice(ALL))
-            phase = run_phase(cmd, log, delay, sigs, rng.uniform(0.002, 0.4), timeout=HANG_S)
+            phase = run_phase(cmd, log, delay, sigs, rng.uniform(0.002, 0.4), timeout=HANG_S, in_loop=in_loop)
         phase.step_before, phase.step_after = before, latest_step(run_dir)
+        result.temp_files += len(list(run_dir.rglob(".tmp-*"))) + (run_dir / "metrics.tmp").exists()
         result.phases.append(phase)
         if phase.signals:
             left -= 1
@@ -380,13 +393,16 @@ def soak(env: str, trials: int, seed: int, budget: int, signals: int, work: Path
         "signals_sent": sum(sent.values()), "signals_survived": sum(survived.values()),
         "per_signal": {k: {"sent": sent[k], "survived": survived[k]} for k in sorted(sent)},
         "double_signals": len(doubles), "landed": dict(sorted(landed.items())),
+        "temp_files_left_by_kills": sum(t.temp_files for t in done),
         "failures": [f"trial {t.index}: {p}" for t in done for p in t.problems],
         "wall_s": round(time.monotonic() - t0, 1),
     }
     per = ", ".join(f"{k} {survived[k]}/{sent[k]}" for k in sorted(sent))
     print(f"{env}: survived {totals['signals_survived']}/{totals['signals_sent']} signals ({per}; "
           f"{len(doubles)} double signals) in {totals['wall_s']:.0f}s", file=out)
-    print(f"where they landed: {', '.join(f'{k} {v}' for k, v in totals['landed'].items())}", file=out)
+    print(f"where they landed: {', '.join(f'{k} {v}' for k, v in totals['landed'].items())}; "
+          f"temp files of a cut save seen {totals['temp_files_left_by_kills']} (the next start removes them)",
+          file=out)
     for failure in totals["failures"]:
         print(f"FAILURE {failure}", file=out)
     print(json.dumps(totals), file=out, flush=True)
@@ -398,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--env", choices=sorted(ENVS), default="cartpole")
     ap.add_argument("--trials", type=int, default=8)
     ap.add_argument("--seed", type=int, default=0, help="the runs' seed and the soak's random delays and signals")
-    ap.add_argument("--budget", type=int, help="steps per run (default: cartpole 8192, go 2048)")
+    ap.add_argument("--budget", type=int, help="steps per run (default: cartpole 8192, go 4096)")
     ap.add_argument("--signals", type=int, default=4, help="signals per trial (each followed by a resume)")
     ap.add_argument("--work", type=Path, help="keep the runs and logs here (default: a temp dir, "
                     "removed unless something failed)")

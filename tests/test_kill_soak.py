@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,10 +114,11 @@ def test_ctrl_c_while_plugins_load_is_one_line_not_a_traceback(make_plugin, run_
 
 
 @pytest.mark.slow
-def test_kill_soak_cartpole_every_signal_survived(tmp_path):
+def test_kill_soak_cartpole_every_signal_survived(tmp_path, monkeypatch):
     """A few trials of the soak: every signal survived, final weights equal to an uninterrupted run."""
     spec = importlib.util.spec_from_file_location("kill_soak", ROOT / "benchmarks" / "kill_soak.py")
     soak = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "kill_soak", soak)  # its dataclasses look their module up
     spec.loader.exec_module(soak)
     totals = soak.soak("cartpole", trials=3, seed=11, budget=4096, signals=4, work=tmp_path)
     assert totals["failures"] == []
