@@ -153,7 +153,9 @@ def _unknown(key: str) -> UserError:
 
 
 def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Apply overrides; dotted keys (``env_kwargs.board_size``) and nested dicts merge."""
+    """Apply overrides; dotted keys (``env_kwargs.board_size``) and nested dicts merge, except
+    a whole ``opponents`` table, which replaces the weights below it (``opponents={random=1.0}``
+    means only random; ``opponents.random=1.0`` changes one weight)."""
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base.items()}
     for key, value in overrides.items():
         top, _, sub = key.partition(".")
@@ -163,6 +165,8 @@ def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, An
             if FIELDS[top].type != "dict":
                 raise UserError(f"config {top} is not a table; use --set {top}=VALUE")
             out[top] = {**out.get(top, {}), sub: value}
+        elif top == "opponents":  # a mixture is a whole: a new table replaces the old weights
+            out[top] = dict(_coerce(top, value))
         elif FIELDS[top].type == "dict":
             out[top] = {**out.get(top, {}), **_coerce(top, value)}
         else:

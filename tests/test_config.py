@@ -184,3 +184,12 @@ def test_run_saves_resolved_config(tmp_path, monkeypatch):
     assert saved["vf_clip_coef"] == PPOConfig().vf_clip_coef  # dataclass default
     assert saved["env_kwargs"] == {"sutton_barto_reward": False}
     assert set(saved) == {f.name for f in dataclasses.fields(PPOConfig)}
+
+
+def test_an_opponents_table_replaces_the_mixture_and_a_dotted_key_changes_one_weight():
+    from agentctl.config import parse_set
+
+    cfg = resolve({"opponents": {"latest": 0.7, "gnugo:0": 0.3}}, parse_set(["opponents={random=1.0}"]))
+    assert cfg.opponents == {"random": 1.0}
+    cfg = resolve(parse_set(["opponents.random=0.5"]))
+    assert cfg.opponents == {"latest": 0.5, "snapshot": 0.3, "random": 0.5}
