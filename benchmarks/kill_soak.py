@@ -98,7 +98,6 @@ class Phase:
     at: float  # seconds after the start the first one was sent
     rc: int | None  # None: it hung
     stderr: str
-    wall: float
     seen: str = ""  # stderr as it was when the first signal was sent
     step_before: int = 0  # the run's latest checkpoint before and after this start
     step_after: int = 0
@@ -183,9 +182,8 @@ def run_phase(cmd: list[str], log: Path, delay: float | None, signals: list[int]
             proc.kill()
             proc.wait()
             rc = None
-        wall = time.monotonic() - start
         err.seek(0)
-        return Phase(sent, at, rc, err.read(), wall, seen)
+        return Phase(sent, at, rc, err.read(), seen)
 
 
 # -- checks ---------------------------------------------------------------------------------------
