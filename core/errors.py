@@ -8,6 +8,12 @@ class UserError(Exception):
     """
 
 
+class Unavailable(UserError):
+    """Something an item needs is not installed on this machine (e.g. the GnuGo program for
+    the ``gnugo`` opponent). Using it is an error; ``agentctl check-plugin`` reports the item
+    as SKIP with this message, since the plugin itself is not at fault."""
+
+
 class SpecError(UserError):
     """A plugin registered a malformed or duplicate item."""
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from agentctl.errors import UserError
+from agentctl.errors import Unavailable, UserError
 from agentctl.host import PluginHost, PluginInfo, get_host
 from agentctl.registry import EnvSpec, Registry
 
@@ -503,7 +503,10 @@ def check_plugin(name: str, smoke_steps: int = 300, host: PluginHost | None = No
                 spec = registry.resolve("env", opp.env)
             except UserError:
                 raise SkipCheck(f"plays {opp.env!r}, which is not installed") from None
-            return check_opponent(opp, spec, registry)
+            try:
+                return check_opponent(opp, spec, registry)
+            except Unavailable as exc:
+                raise SkipCheck(str(exc)) from None
 
         report.run(f"opponent {opp.name}", play)
 

@@ -66,7 +66,7 @@ def make_gnugo(arg: str | None = None, *, seed: int | None = None, env_kwargs: d
 
     from agentctl.envs.go.gnugo_opponent import GnuGoOpponent
     from agentctl.envs.go.gtp_client import GNUGO_LEVELS, GTPError, find_gnugo
-    from agentctl.errors import UserError
+    from agentctl.errors import Unavailable, UserError
 
     try:
         level = int(arg) if arg else 1
@@ -77,7 +77,7 @@ def make_gnugo(arg: str | None = None, *, seed: int | None = None, env_kwargs: d
                         f"(GnuGo's --level), got {arg!r}: use gnugo:0 (weakest) to gnugo:10")
     path = find_gnugo()
     if path is None:
-        raise UserError("gnugo not found (looked on PATH and /usr/games/gnugo): apt-get install gnugo, "
+        raise Unavailable("gnugo not found (looked on PATH and /usr/games/gnugo): apt-get install gnugo, "
                         "or set GNUGO to its path")
     env_kwargs = env_kwargs or {}
     try:

@@ -147,3 +147,15 @@ def test_check_plugin_go_runs_pettingzoo_api_test_and_passes(run_cli):
         assert [k for k, v in report.items() if v == "FAIL"] == ["opponent gnugo"], res.stdout
     else:
         assert res.returncode == 0 and "result: PASS" in res.stdout, res.stdout + res.stderr
+
+
+def test_check_plugin_go_skips_the_gnugo_opponent_where_gnugo_is_not_installed(monkeypatch):
+    """Our own plugin must not FAIL its check because a machine lacks an external program."""
+    from agentctl.envs.go import gtp_client
+    from agentctl.testing import SKIP, check_plugin
+
+    monkeypatch.setattr(gtp_client, "find_gnugo", lambda: None)
+    report = check_plugin("go", smoke_steps=0)
+    gnugo = [c for c in report.checks if c.name == "opponent gnugo"]
+    assert gnugo and gnugo[0].status == SKIP and "gnugo not found" in gnugo[0].detail, report.format()
+    assert report.ok, report.format()
