@@ -14,7 +14,7 @@ from typing import Any
 
 from agentctl import checkpoint as ckpt
 from agentctl.config import PPOConfig, resolve
-from agentctl.errors import UserError
+from agentctl.errors import UserError, first_line
 from agentctl.registry import EnvSpec, Registry
 from agentctl.seeding import Stream, int_seed
 
@@ -57,12 +57,12 @@ def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: 
     if spec.kind == "sequence":
         raise UserError(f"env {spec.name!r} is a sequence env; sequence training is not available yet")
     try:
-        envs = spec.make(num_envs=num_envs or cfg.num_envs, seed=int_seed(cfg.seed, Stream.ENVS) if seed is None else seed,
-                         **cfg.env_kwargs)
+        envs = spec.make(num_envs=num_envs or cfg.num_envs,
+                         seed=int_seed(cfg.seed, Stream.ENVS) if seed is None else seed, **cfg.env_kwargs)
     except UserError:
         raise
     except Exception as exc:
-        first = (str(exc).splitlines() or [""])[0]
+        first = first_line(exc)
         if isinstance(exc, TypeError) and "keyword argument" in first:  # an env_kwargs key it does not take
             raise UserError(f"env {spec.name!r} cannot be made with env_kwargs {dict(cfg.env_kwargs)}: "
                             f"{first}") from exc
@@ -92,9 +92,8 @@ def policy_builder(registry: Registry, spec: EnvSpec, cfg: PPOConfig, observatio
         except (TypeError, ValueError, RuntimeError) as exc:
             # name the kwargs: some come from the env's defaults, not from the user's --set
             kwargs = f" with policy_kwargs {dict(cfg.policy_kwargs)}" if cfg.policy_kwargs else ""
-            first = (str(exc).splitlines() or [type(exc).__name__])[0]
             raise UserError(f"policy {policy_spec.name!r} cannot be built for env {spec.name!r}{kwargs}: "
-                            f"{first}") from exc
+                            f"{first_line(exc)}") from exc
 
     return build
 
@@ -116,6 +115,14 @@ def load_error(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def trained_on(state: dict[str, Any], registry: Registry) -> tuple[EnvSpec, PPOConfig]:
+    """The env spec and config a training checkpoint was made with."""
+    if "env" not in state:
+        raise UserError(f"{state.get('path', 'the checkpoint')} is a weights-only snapshot; "
+                        "load it with its run's env and config")
+    return registry.resolve("env", state["env"]), resolve(state["config"])
+
+
 def load_policy(source: str | Path | dict[str, Any], registry: Registry | None = None, *,
                 spec: EnvSpec | None = None, cfg: PPOConfig | None = None,
                 env_kwargs: dict[str, Any] | None = None, device: str = "cpu") -> tuple[Any, EnvSpec, PPOConfig]:
@@ -133,12 +140,9 @@ def load_policy(source: str | Path | dict[str, Any], registry: Registry | None =
         raise UserError(f"{where} holds no policy weights")
     if spec is not None and state.get("env") not in (None, spec.name, spec.qualified_name):
         raise UserError(f"{where} is a checkpoint of env {state['env']!r}, not {spec.qualified_name!r}")
-    if spec is None:
-        if "env" not in state:
-            raise UserError(f"{where} is a weights-only snapshot; load it with its run's env and config")
-        spec = registry.resolve("env", state["env"])
-    if cfg is None:
-        cfg = resolve(state["config"])
+    if spec is None or cfg is None:
+        run_spec, run_cfg = trained_on(state, registry)
+        spec, cfg = spec or run_spec, cfg or run_cfg
     if env_kwargs:
         cfg = dataclasses.replace(cfg, env_kwargs={**cfg.env_kwargs, **env_kwargs})
     use_torch_threads(cfg)

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from agentctl.errors import UserError
+from agentctl.errors import UserError, first_line
 
 _NAME = re.compile(r"^step_(\d+)\.pt$")
 
@@ -36,7 +36,7 @@ def save(state: dict[str, Any], directory: Path, step: int, keep: int = 0) -> Pa
             Path(tmp).unlink(missing_ok=True)
         # torch reports a failed write (e.g. a full disk) as RuntimeError, the OS as OSError
         if isinstance(exc, (OSError, RuntimeError)):
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else first_line(exc)
             kept = "earlier checkpoints are intact" if list_checkpoints(directory) else "no checkpoint was written"
             raise UserError(f"could not write checkpoint {path}: {reason}; {kept}") from exc
         raise
@@ -78,8 +78,8 @@ def load(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
     except OSError as exc:  # the file is fine, reading it is not (permissions, I/O)
         raise UserError(f"cannot read checkpoint {path}: {exc.strerror or exc}") from exc
     except Exception as exc:
-        first = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise UserError(f"cannot read checkpoint {path}: truncated, corrupt or not a checkpoint ({first})") from exc
+        raise UserError(f"cannot read checkpoint {path}: truncated, corrupt or not a checkpoint "
+                        f"({first_line(exc)})") from exc
     if not isinstance(state, dict) or state.get("format") != 1:
         raise UserError(f"{path} is not an agentctl checkpoint")
     # A training checkpoint, or a self-play snapshot (weights only).

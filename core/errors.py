@@ -1,6 +1,12 @@
 """Errors the CLI turns into one clear line instead of a traceback."""
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's first message line (its type name if it has none): what a one-line error
+    quotes from a failure it wraps."""
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
 class UserError(Exception):
     """Something the user can fix: bad input, unknown name, missing file.
 

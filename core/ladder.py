@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from agentctl import checkpoint as ckpt
-from agentctl.assemble import load_policy, make_envs
+from agentctl.assemble import load_policy, make_envs, trained_on
 from agentctl.errors import UserError
 from agentctl.evaluate import play_games
 from agentctl.registry import Registry
@@ -60,7 +60,7 @@ def ladder(run: str, registry: Registry, games_per_pair: int = 10, max_players: 
            seed: int = 0) -> list[dict[str, Any]]:
     """Round-robin between up to ``max_players`` snapshots (evenly spaced, newest included)."""
     run_dir = Path(run)
-    _, spec, cfg = load_policy(run_dir, registry)
+    spec, cfg = trained_on(ckpt.load(run_dir), registry)
     if spec.kind != "multi":
         raise UserError(f"a ladder ranks players of two-player games; {spec.name!r} is {spec.kind!r}")
     players = _players(run_dir, max_players)

@@ -26,6 +26,7 @@ from agentctl.assemble import (
     load_error,
     make_envs,
     resolve_device,
+    use_torch_threads,
 )
 from agentctl.config import PPOConfig, resolve
 from agentctl.errors import EnvFailed, Interrupted, UserError
@@ -212,11 +213,9 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
             state: dict[str, Any] | None) -> Run:
     """Build the trainer with everything it trains on; restore the checkpoint's state when
     resuming (a checkpoint that does not fit the config is one clear error)."""
-    import torch
     from agentctl.ppo.trainer import Trainer
 
-    if cfg.torch_threads > 0:
-        torch.set_num_threads(cfg.torch_threads)
+    use_torch_threads(cfg)
     device = resolve_device(cfg.device)
     if spec.kind == "multi" and cfg.eval_every > 0:  # refuse a bad eval_opponent now, not at the first eval
         check_opponent(registry, spec, cfg, cfg.eval_opponent)

@@ -21,7 +21,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 from agentctl.contracts import Opponent, TurnBasedGames
-from agentctl.errors import UserError
+from agentctl.errors import UserError, first_line
 from agentctl.nn.policy import act
 from agentctl.seeding import int_seed, rng
 
@@ -201,9 +201,8 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
                 except (UserError, KeyboardInterrupt):
                     raise
                 except Exception as exc:  # e.g. an external engine that died mid-game
-                    first = (str(exc).splitlines() or [""])[0]
                     raise UserError(f"opponent {self.pool.names[int(k)]!r} failed: {type(exc).__name__}: "
-                                    f"{first}") from exc
+                                    f"{first_line(exc)}") from exc
             self.games.step(actions, need)
         raise RuntimeError("opponents kept moving for 100000 turns; is to_play() stuck?")
 

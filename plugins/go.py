@@ -125,7 +125,7 @@ def _agent_chooser(checkpoint: str | None, board_size: int, playouts: int = 0):
     if trained_on != get_host().registry.resolve("env", "go").qualified_name:
         raise UserError(f"{checkpoint} is not a Go checkpoint (it was trained on {trained_on!r}): "
                         "give a run dir or checkpoint of `agentctl train --env go`")
-    policy, _, _ = load_policy(checkpoint, env_kwargs={"board_size": board_size})
+    policy, _, _ = load_policy(state, env_kwargs={"board_size": board_size})
 
     if playouts > 0:
         from agentctl.envs.go.search_state import GoSearchState

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,20 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def cli_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "agentctl.cli", *map(str, args)]
+
+
+def wait_for(predicate, proc: subprocess.Popen, timeout: float = 90.0) -> None:
+    """Poll ``predicate`` until true; fail (killing ``proc``) if the run exits or times out first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if proc.poll() is not None:
+            _, err = proc.communicate()
+            pytest.fail(f"train exited early ({proc.returncode}): {err[-2000:]}")
+        time.sleep(0.01)
+    proc.kill()
+    pytest.fail("timed out waiting for the training run")
 
 
 @pytest.fixture

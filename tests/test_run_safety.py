@@ -11,7 +11,6 @@ import json
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 from agentctl import checkpoint
-from conftest import clean_env, cli_cmd
+from conftest import clean_env, cli_cmd, wait_for
 
 QUIET = ("--set", "tensorboard=false")
 SEED = 7
@@ -40,17 +39,15 @@ def _start(*args: object, cwd: Path) -> subprocess.Popen:
                             env=clean_env(), cwd=cwd)
 
 
-def _wait_for(predicate: Callable[[], bool], proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if proc.poll() is not None:
-            _, err = proc.communicate()
-            pytest.fail(f"train exited early ({proc.returncode}): {err[-2000:]}")
-        time.sleep(0.01)
-    proc.kill()
-    pytest.fail("timed out waiting for the training run")
+def _signal_when(proc: subprocess.Popen, ready: Callable[[], bool], sig: int) -> str:
+    """Send ``sig`` once ``ready()``; the run's stderr after it exits (killed if it hangs)."""
+    try:
+        wait_for(ready, proc, timeout=60.0)
+        proc.send_signal(sig)
+        return proc.communicate(timeout=60)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
 
 
 def _one_error(out: subprocess.CompletedProcess, *fragments: str, code: int = 2) -> str:
@@ -160,7 +157,7 @@ def test_second_process_on_a_run_dir_is_refused_and_the_first_finishes_untouched
     run_dir = tmp_path / "R"
     first = _start(*CARTPOLE, "--run-dir", run_dir, "--json", cwd=tmp_path)
     try:
-        _wait_for(lambda: bool(checkpoint.list_checkpoints(run_dir / "checkpoints")), first)
+        wait_for(lambda: bool(checkpoint.list_checkpoints(run_dir / "checkpoints")), first, timeout=60.0)
         first.send_signal(signal.SIGSTOP)  # hold it mid-run (and holding the lock) while others try
         try:
             fresh = _run(cli_cmd("train", "--env", "cartpole", *QUIET, "--run-dir", run_dir), cwd=tmp_path)
@@ -186,13 +183,7 @@ def test_second_process_on_a_run_dir_is_refused_and_the_first_finishes_untouched
 def test_sigterm_then_sighup_then_resume_matches_an_uninterrupted_run(tmp_path, base_run):
     run_dir = tmp_path / "R"
     proc = _start(*CARTPOLE, "--run-dir", run_dir, cwd=tmp_path)
-    try:
-        _wait_for(lambda: bool(checkpoint.list_checkpoints(run_dir / "checkpoints")), proc)
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    err = _signal_when(proc, lambda: bool(checkpoint.list_checkpoints(run_dir / "checkpoints")), signal.SIGTERM)
     assert proc.returncode == 128 + signal.SIGTERM, err[-2000:]
     assert "interrupted at step" in err and f"agentctl train --resume {run_dir}" in err
     assert "Traceback" not in err
@@ -203,13 +194,7 @@ def test_sigterm_then_sighup_then_resume_matches_an_uninterrupted_run(tmp_path, 
 
     # resume, and hang up on it part-way: SIGHUP keeps the work the same way
     proc = _start("train", "--resume", run_dir, cwd=tmp_path)
-    try:
-        _wait_for(lambda: _latest_step(run_dir) > stopped_at, proc)
-        proc.send_signal(signal.SIGHUP)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    err = _signal_when(proc, lambda: _latest_step(run_dir) > stopped_at, signal.SIGHUP)
     assert proc.returncode == 128 + signal.SIGHUP, err[-2000:]
     assert "checkpoint saved:" in err and "Traceback" not in err
     hung_up_at = checkpoint.load(err.split("checkpoint saved:")[1].split()[0])["trainer"]["global_step"]
@@ -225,14 +210,8 @@ def test_sigterm_then_sighup_then_resume_matches_an_uninterrupted_run(tmp_path, 
 def test_sigterm_during_start_up_trains_nothing_and_leaves_no_run_dir(tmp_path):
     run_dir = tmp_path / "R"
     proc = _start("train", "--env", "cartpole", *QUIET, "--run-dir", run_dir, cwd=tmp_path)
-    try:
-        # The lock is the first thing a run writes; torch has not even been imported yet.
-        _wait_for(lambda: (run_dir / ".lock").exists(), proc)
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    # The lock is the first thing a run writes; torch has not even been imported yet.
+    err = _signal_when(proc, lambda: (run_dir / ".lock").exists(), signal.SIGTERM)
     assert proc.returncode == 128 + signal.SIGTERM, err[-2000:]
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("stopped during start-up, nothing was trained"), err[-2000:]

@@ -8,23 +8,10 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 import torch
 from agentctl import checkpoint
 from conftest import clean_env, cli_cmd
-
-
-def _wait_for(predicate, proc: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if proc.poll() is not None:
-            _, err = proc.communicate()
-            pytest.fail(f"train exited early ({proc.returncode}): {err[-2000:]}")
-        time.sleep(0.05)
-    proc.kill()
-    pytest.fail("timed out waiting for the training run")
+from conftest import wait_for as _wait_for
 
 
 def _start(run_dir: Path, *extra: str) -> subprocess.Popen:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from agentctl.errors import EnvFailed, UserError
+from agentctl.errors import EnvFailed, UserError, first_line
 from agentctl.nn.policy import ActorCritic
 
 
@@ -119,8 +119,7 @@ class Collector:
             except (UserError, KeyboardInterrupt):
                 raise
             except Exception as exc:
-                first = (str(exc).splitlines() or [""])[0]
-                raise EnvFailed(f"step() raised {type(exc).__name__}: {first}") from exc
+                raise EnvFailed(f"step() raised {type(exc).__name__}: {first_line(exc)}") from exc
             ok = ~self.prev_done
             valid[t] = ok
             rewards[t] = reward
