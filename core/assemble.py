@@ -54,8 +54,6 @@ def use_torch_threads(cfg: PPOConfig) -> None:
 def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: int | None = None) -> Any:
     """The env factory's product: a Gymnasium VectorEnv ('single') or TurnBasedGames ('multi').
     ``seed`` defaults to the run's env stream."""
-    if spec.kind == "sequence":
-        raise UserError(f"env {spec.name!r} is a sequence env; sequence training is not available yet")
     try:
         envs = spec.make(num_envs=num_envs or cfg.num_envs,
                          seed=int_seed(cfg.seed, Stream.ENVS) if seed is None else seed, **cfg.env_kwargs)
@@ -68,6 +66,10 @@ def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: 
                             f"{first}") from exc
         raise UserError(f"env {spec.name!r} (plugin {spec.plugin!r}) failed to start: "
                         f"{type(exc).__name__}: {first}") from exc
+    if spec.kind == "sequence":
+        from agentctl.sequences import as_task
+
+        return as_task(envs, spec.name)
     if spec.kind == "multi":
         from agentctl.contracts import TurnBasedGames
 
@@ -99,7 +101,10 @@ def policy_builder(registry: Registry, spec: EnvSpec, cfg: PPOConfig, observatio
 
 
 def build_policy(registry: Registry, spec: EnvSpec, cfg: PPOConfig, envs: Any) -> Any:
-    """A fresh policy for ``envs`` (a vector env, or a multi env's TurnBasedGames)."""
+    """A fresh policy for ``envs`` (a vector env, a multi env's TurnBasedGames, or a sequence
+    task: language models bring their own tokenizer, so their builders get no spaces)."""
+    if spec.kind == "sequence":
+        return policy_builder(registry, spec, cfg, None, None)()
     if spec.kind == "multi":
         return policy_builder(registry, spec, cfg, envs.observation_space, envs.action_space)()
     return policy_builder(registry, spec, cfg, envs.single_observation_space, envs.single_action_space)()
@@ -159,6 +164,25 @@ def load_policy(source: str | Path | dict[str, Any], registry: Registry | None =
         raise UserError(f"{where} does not fit env {spec.name!r} with env_kwargs {dict(cfg.env_kwargs)} "
                         f"and policy {cfg.policy or spec.policy!r}: {load_error(exc)}") from exc
     return policy.to(resolve_device(device)).eval(), spec, cfg
+
+
+def init_weights(policy: Any, source: str, registry: Registry, spec: EnvSpec, cfg: PPOConfig) -> None:
+    """Load config ``init`` into a fresh policy: a training checkpoint or run dir, an
+    ``agentctl pretrain`` checkpoint, or ``pretrained`` (the cached default warm start)."""
+    if source == "pretrained":
+        from agentctl.pretrain import default_pretrained
+
+        source = str(default_pretrained(dict(cfg.policy_kwargs)))
+    state = ckpt.load(source)
+    where = state.get("path", source)
+    weights = state["trainer"]["model"] if "trainer" in state else state.get("model")
+    if weights is None:
+        raise UserError(f"init {where} holds no policy weights")
+    try:
+        policy.load_state_dict(weights)
+    except RuntimeError as exc:
+        raise UserError(f"init {where} does not fit policy {cfg.policy or spec.policy!r} with policy_kwargs "
+                        f"{dict(cfg.policy_kwargs)}: {load_error(exc)}") from exc
 
 
 def make_opponent(registry: Registry, spec: EnvSpec, name: str, cfg: PPOConfig, seed: int) -> Any:

@@ -113,17 +113,20 @@ def config_cmd() -> None:
 @click.option("--run-dir", type=click.Path(file_okay=False), help="Run directory (default runs/<env>/<time>).")
 @click.option("--resume", type=click.Path(exists=True), help="Checkpoint file or run dir to continue from.")
 @click.option("--overwrite", is_flag=True, help="Replace the run already in --run-dir (its checkpoints and metrics).")
+@click.option("--init", "init", metavar="CKPT",
+              help="Start from these weights (a checkpoint, run dir or `agentctl pretrain` output; 'pretrained' = "
+                   "the env's cached warm start). Same as --set init=CKPT.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 def train(env_name: str | None, steps: int | None, seed: int | None, device: str | None,
           config_path: str | None, sets: tuple[str, ...], run_dir: str | None, resume: str | None,
-          overwrite: bool, as_json: bool) -> None:
+          overwrite: bool, init: str | None, as_json: bool) -> None:
     """Train an agent with PPO."""
     from agentctl.config import load_toml, parse_set
     from agentctl.run import TrainRequest
     from agentctl.run import train as run_train
 
     overrides = parse_set(sets)
-    for key, value in (("total_timesteps", steps), ("seed", seed), ("device", device)):
+    for key, value in (("total_timesteps", steps), ("seed", seed), ("device", device), ("init", init)):
         if value is not None:
             overrides[key] = value
     req = TrainRequest(env=env_name, overrides=overrides,
@@ -183,6 +186,35 @@ def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool, s
     else:
         click.echo(f"{result['env']}: mean return {result['mean_return']:.2f} +- {result['std_return']:.2f} "
                    f"over {result['episodes']} episodes")
+
+
+@cli.command()
+@click.option("--checkpoint", "path", required=True, type=click.Path(exists=True),
+              help="A sequence env's checkpoint, run dir or `agentctl pretrain` output.")
+@click.option("--prompt", "prompts", multiple=True, help="Prompt to complete (repeatable; default: the env's).")
+@click.option("-n", "count", type=click.IntRange(min=1), default=1, show_default=True, help="Completions per prompt.")
+@click.option("--temperature", type=float, help="Sampling temperature (default: the run's).")
+@click.option("--max-tokens", type=click.IntRange(min=1), help="New tokens at most (default: the run's num_steps).")
+@click.option("--greedy", is_flag=True, help="Take the most likely token each step instead of sampling.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed (same seed, same text).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per completion.")
+def sample(path: str, prompts: tuple[str, ...], count: int, temperature: float | None, max_tokens: int | None,
+           greedy: bool, seed: int, as_json: bool) -> None:
+    """Print completions from a language-model checkpoint (with their reward when it has one)."""
+    from agentctl.config import check_value
+    from agentctl.sampling import sample_completions
+
+    check_value("seed", seed, "--seed")
+    if temperature is not None:
+        check_value("temperature", temperature, "--temperature")
+    rows = sample_completions(path, get_host().registry, list(prompts), count=count, temperature=temperature,
+                              max_tokens=max_tokens, greedy=greedy, seed=seed)
+    for r in rows:
+        if as_json:
+            _emit_json(r)
+        else:
+            score = "" if r.get("score") is None else f"[{r['score']:+.3f}] "
+            click.echo(f"{score}{r['prompt']}|{r['completion']}")
 
 
 @cli.command()

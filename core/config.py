@@ -116,6 +116,28 @@ class PPOConfig:
                          NON_NEGATIVE)
     eval_games: int = _f(50, "Games per periodic evaluation (half with each colour).", AT_LEAST_ONE)
     eval_opponent: str = _f("random", "Opponent for periodic evaluation.")
+    advantage: str = _f("gae", "Advantage estimator: gae (value head, PPO proper); sequence envs also "
+                               "grpo (group-normalised rewards) or rloo (leave-one-out baseline), no critic.")
+    group_size: int = _f(4, "Sequence envs, grpo/rloo: completions per prompt (num_envs must be a multiple).",
+                         Range(2))
+    init: str = _f("", "Weights to start from: a checkpoint or run dir (training or `agentctl pretrain`); "
+                       "'pretrained' = the env's cached warm start (trained once when missing).")
+    # -- sequence (text generation) envs ----------------------------------------------------
+    reward: str = _f("", "Sequence envs: reward spec, e.g. sentiment or sentiment+0.1*length:24 "
+                         "(empty: the env's own).")
+    temperature: float = _f(1.0, "Sequence envs: sampling temperature, applied alike in rollout, training "
+                                 "and reference passes.", POSITIVE)
+    kl_coef: float = _f(0.05, "Sequence envs: initial coefficient of the per-token KL penalty to the "
+                              "reference model.", NON_NEGATIVE)
+    kl_target: float = _f(0.0, "Sequence envs: mean per-token KL the coefficient adapts toward "
+                               "(0: a fixed kl_coef).", NON_NEGATIVE)
+    kl_horizon: int = _f(1000, "Sequence envs: completions over which the adaptive KL coefficient moves "
+                               "by at most 20%.", AT_LEAST_ONE)
+    whiten_rewards: bool = _f(False, "Sequence envs: normalise the task scores of each rollout to mean 0, std 1.")
+    missing_eos_penalty: float = _f(0.0, "Sequence envs: subtracted from the score of a completion that hit "
+                                         "num_steps without ending.", NON_NEGATIVE)
+    sample_every: int = _f(10, "Sequence envs: log a few sample completions every N updates (0 = never).",
+                           NON_NEGATIVE)
 
     @property
     def batch_size(self) -> int:
@@ -129,6 +151,7 @@ class PPOConfig:
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(PPOConfig)}
+ADVANTAGES = ("gae", "grpo", "rloo")
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -256,6 +279,8 @@ def validate(cfg: PPOConfig) -> None:
                         f"{cfg.num_envs} * {cfg.num_steps} = {cfg.batch_size}, got {cfg.minibatch_size}")
     if cfg.device not in ("auto", "cpu", "cuda") and not re.fullmatch(r"cuda:\d+", cfg.device):
         raise UserError(f"config device must be auto, cpu or cuda (or cuda:N), got {cfg.device!r}")
+    if cfg.advantage not in ADVANTAGES:
+        raise UserError(f"config advantage must be one of {', '.join(ADVANTAGES)}, got {cfg.advantage!r}")
     weights = list(cfg.opponents.values())
     numbers = all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights)
     if not numbers or not all(w in NON_NEGATIVE for w in weights) or not any(w > 0 for w in weights):

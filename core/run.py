@@ -23,6 +23,7 @@ from agentctl.assemble import (
     build_selfplay,
     check_opponent,
     default_registry,
+    init_weights,
     load_error,
     make_envs,
     resolve_device,
@@ -159,7 +160,20 @@ class Run:
             "episodes": len(trainer.episodes), "first_mean_return": first, "last_mean_return": last,
             "run_dir": str(self.dir), "checkpoint": str(self.last_checkpoint),
             "interrupted": signum is not None, "signal": signum,
+            **(trainer.summary() if hasattr(trainer, "summary") else {}),
         }
+
+    def log_samples(self, samples: list[dict[str, Any]], quiet: bool) -> None:
+        """A few completions, to ``samples.jsonl`` and (unless quiet) stderr: what the numbers mean."""
+        import sys
+
+        step = self.trainer.global_step
+        with open(self.dir / "samples.jsonl", "a", encoding="utf-8") as f:
+            for s in samples:
+                f.write(json.dumps({"step": step, **s}, ensure_ascii=False) + "\n")
+        if not quiet:
+            for s in samples:
+                print(f"[step {step:,}] {s['score']:+.3f}  {s['prompt']!r} -> {s['completion']!r}", file=sys.stderr)
 
 
 def plan(req: TrainRequest, registry: Registry) -> tuple[EnvSpec, PPOConfig, Path, dict[str, Any] | None]:
@@ -187,7 +201,22 @@ def plan(req: TrainRequest, registry: Registry) -> tuple[EnvSpec, PPOConfig, Pat
         _check_resumable(state, cfg)
     if spec.kind != "multi" and cfg.opponents != PPOConfig().opponents:
         raise UserError(f"config opponents applies to two-player (multi) envs; {spec.name!r} is {spec.kind!r}")
+    _check_sequence_keys(spec, cfg)
     return spec, cfg, run_dir, state
+
+
+def _check_sequence_keys(spec: EnvSpec, cfg: PPOConfig) -> None:
+    """Refuse keys that mean nothing for this kind rather than ignore them."""
+    if spec.kind != "sequence":
+        if cfg.advantage != "gae":
+            raise UserError(f"config advantage {cfg.advantage!r} needs groups of completions of one prompt, which "
+                            f"only sequence envs have; {spec.name!r} is {spec.kind!r}: use gae")
+        if cfg.reward:
+            raise UserError(f"config reward applies to sequence envs; {spec.name!r} is {spec.kind!r}")
+        return
+    if cfg.advantage != "gae" and cfg.num_envs % cfg.group_size:
+        raise UserError(f"advantage {cfg.advantage} samples group_size={cfg.group_size} completions per prompt: "
+                        f"num_envs ({cfg.num_envs}) must be a multiple of it")
 
 
 # The checkpoint holds its envs' state (a batch of num_envs envs made with env_kwargs): a
@@ -221,11 +250,20 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
         check_opponent(registry, spec, cfg, cfg.eval_opponent)
     seed_everything(int_seed(cfg.seed, Stream.INIT))
     envs = make_envs(spec, cfg)
-    policy = build_policy(registry, spec, cfg, envs).to(device)
-    if spec.kind == "multi":
-        envs = build_selfplay(registry, spec, cfg, envs, policy, cfg.opponents, run_dir / "snapshots",
-                              int_seed(cfg.seed, Stream.SELFPLAY))
-    trainer = Trainer(cfg, envs, policy, device)
+    policy = build_policy(registry, spec, cfg, envs)
+    if cfg.init and state is None:
+        init_weights(policy, cfg.init, registry, spec, cfg)
+    policy = policy.to(device)
+    if spec.kind == "sequence":
+        from agentctl.ppo.sequence_trainer import SequenceTrainer
+        from agentctl.text.scoring import build_scorer
+
+        trainer: Any = SequenceTrainer(cfg, envs, policy, build_scorer(registry, cfg.reward or envs.reward), device)
+    else:
+        if spec.kind == "multi":
+            envs = build_selfplay(registry, spec, cfg, envs, policy, cfg.opponents, run_dir / "snapshots",
+                                  int_seed(cfg.seed, Stream.SELFPLAY))
+        trainer = Trainer(cfg, envs, policy, device)
     prior_wall = 0.0
     if state is not None:
         try:
@@ -290,6 +328,9 @@ def loop(run: Run, stop: StopSignals, quiet: bool = False) -> dict[str, Any]:
         with TrainProgress(cfg.total_timesteps, trainer.global_step, quiet) as bar:
             while trainer.global_step < cfg.total_timesteps:
                 metrics = trainer.step()
+                samples = metrics.pop("samples", None)
+                if samples:
+                    run.log_samples(samples, quiet)
                 metrics["steps_per_s"] = (trainer.global_step - run.start_step) / max(run.elapsed(), 1e-9)
                 metrics["wall_s"] = run.prior_wall + run.elapsed()
                 if run.pool is not None and run.due(cfg.eval_every):

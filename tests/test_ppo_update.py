@@ -3,7 +3,6 @@ and reset steps dropped from the batch (docs/ppo.md names these tests)."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 
 import gymnasium as gym
 import numpy as np
@@ -11,7 +10,7 @@ import pytest
 import torch
 from agentctl.config import PPOConfig
 from agentctl.nn.mlp import build_mlp
-from agentctl.ppo.trainer import Trainer, _flatten_valid
+from agentctl.ppo.trainer import Trainer, _flatten_valid, clip_grad_norm
 from gymnasium import spaces
 from gymnasium.vector import SyncVectorEnv
 
@@ -78,7 +77,7 @@ def test_grad_clip_matches_torch_clip_grad_norm(scale):
     ref = [torch.zeros(s, dtype=torch.float64, requires_grad=True) for s in shapes]
     for p, q, g in zip(ours, ref, grads):
         p.grad, q.grad = g.clone(), g.clone()
-    Trainer._clip_grad_norm(SimpleNamespace(params=ours), 0.5)
+    clip_grad_norm(ours, 0.5)
     total = torch.nn.utils.clip_grad_norm_(ref, 0.5)
     for p, q in zip(ours, ref):
         torch.testing.assert_close(p.grad, q.grad, rtol=1e-12, atol=0)

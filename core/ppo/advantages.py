@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["gae"]
+__all__ = ["gae", "grpo", "rloo"]
 
 
 @torch.no_grad()
@@ -45,3 +45,28 @@ def gae(
         adv[t] = last
     advantages = torch.from_numpy(adv).to(values.device)
     return advantages, advantages + values
+
+
+def _groups(returns: torch.Tensor, group_size: int) -> torch.Tensor:
+    """``[N]`` -> ``[N / G, G]``: consecutive completions of one prompt form a group."""
+    if returns.dim() != 1 or returns.numel() % group_size:
+        raise ValueError(f"{returns.numel()} returns do not split into groups of {group_size}")
+    return returns.reshape(-1, group_size)
+
+
+@torch.no_grad()
+def grpo(returns: torch.Tensor, group_size: int, eps: float = 1e-4) -> torch.Tensor:
+    """Group-relative advantages (GRPO): each completion's return standardised within its
+    prompt's group, ``(R_i - mean_g) / (std_g + eps)`` (unbiased std, as DeepSeekMath and TRL).
+    A group whose completions all scored alike gets advantage 0: nothing to learn from it."""
+    g = _groups(returns, group_size)
+    return ((g - g.mean(1, keepdim=True)) / (g.std(1, keepdim=True) + eps)).reshape(-1)
+
+
+@torch.no_grad()
+def rloo(returns: torch.Tensor, group_size: int) -> torch.Tensor:
+    """REINFORCE leave-one-out advantages: ``R_i - mean_{j != i} R_j`` within the group, an
+    unbiased baseline without a critic (Ahmadian et al. 2024)."""
+    g = _groups(returns, group_size)
+    others = (g.sum(1, keepdim=True) - g) / (group_size - 1)
+    return (g - others).reshape(-1)

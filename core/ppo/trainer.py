@@ -30,6 +30,26 @@ def make_optimizer(policy: torch.nn.Module, cfg: PPOConfig, device: torch.device
         return torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_eps, foreach=True)
 
 
+def schedule(cfg: PPOConfig, global_step: int, optimizer: torch.optim.Optimizer) -> tuple[float, float]:
+    """(learning rate, clip coef) at ``global_step``, the rate set on ``optimizer``: both decay
+    linearly to 0 at total_timesteps when annealed (counted in trained steps, like the budget)."""
+    frac = max(0.0, 1.0 - global_step / cfg.total_timesteps)
+    lr = cfg.learning_rate * frac if cfg.anneal_lr else cfg.learning_rate
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    return lr, (cfg.clip_coef * frac if cfg.anneal_clip else cfg.clip_coef)
+
+
+def clip_grad_norm(params: list[torch.nn.Parameter], max_norm: float) -> None:
+    """``clip_grad_norm_(params, max_norm, foreach=True)`` without its per-call grouping and
+    wrapper overhead (one device and dtype here): same norms, same 1e-6, same clamp."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return
+    total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2.0)), 2.0)
+    torch._foreach_mul_(grads, (max_norm / (total + 1e-6)).clamp_(max=1.0))
+
+
 def _flatten_valid(r: Rollout, advantages: torch.Tensor, returns: torch.Tensor) -> dict[str, torch.Tensor]:
     """[T, N] -> [B] keeping only valid transitions (reset steps are dropped)."""
     idx = r.valid.reshape(-1).nonzero().squeeze(-1)
@@ -66,20 +86,10 @@ class Trainer:
         self.episodes: list[tuple[float, int]] = []  # (return, length) of every finished episode
         self.params = [p for p in self.policy.parameters() if p.requires_grad]
 
-    # -- schedules ------------------------------------------------------------------
-    def progress_remaining(self) -> float:
-        """1 at the start, -> 0 at total_timesteps (counted in trained env steps, like the
-        budget itself); drives LR and clip annealing."""
-        return max(0.0, 1.0 - self.global_step / self.cfg.total_timesteps)
-
     def step(self) -> dict[str, float]:
         """One rollout and one PPO update; returns metrics for logging."""
         cfg = self.cfg
-        frac = self.progress_remaining()
-        lr = cfg.learning_rate * frac if cfg.anneal_lr else cfg.learning_rate
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-        clip = cfg.clip_coef * frac if cfg.anneal_clip else cfg.clip_coef
+        lr, clip = schedule(cfg, self.global_step, self.optimizer)
 
         t0 = time.perf_counter()
         self.policy.eval()
@@ -118,15 +128,6 @@ class Trainer:
             raise EnvFailed("produced NaN/inf observations; this is a bug in the env (or its env_kwargs), "
                             "not a training problem")
 
-    def _clip_grad_norm(self, max_norm: float) -> None:
-        """``clip_grad_norm_(params, max_norm, foreach=True)`` without its per-call grouping and
-        wrapper overhead (one device and dtype here): same norms, same 1e-6, same clamp."""
-        grads = [p.grad for p in self.params if p.grad is not None]
-        if not grads:
-            return
-        total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2.0)), 2.0)
-        torch._foreach_mul_(grads, (max_norm / (total + 1e-6)).clamp_(max=1.0))
-
     def _optimize(self, b: dict[str, torch.Tensor], clip: float) -> dict[str, float]:
         cfg, policy, dist, opt = self.cfg, self.policy, self.policy.dist, self.optimizer
         n = b["obs"].shape[0]
@@ -155,7 +156,7 @@ class Trainer:
                 opt.zero_grad(set_to_none=True)
                 terms.loss.backward()
                 if cfg.max_grad_norm > 0:
-                    self._clip_grad_norm(cfg.max_grad_norm)
+                    clip_grad_norm(self.params, cfg.max_grad_norm)
                 opt.step()
                 epoch_kl += terms.approx_kl
                 num_mb += 1

@@ -1,0 +1,65 @@
+"""``agentctl sample``: completions from a language-model checkpoint, scored when it can be.
+
+A training checkpoint of a sequence env brings its env (prompts, reward spec) and config
+(temperature, token budget); an ``agentctl pretrain`` checkpoint brings only its weights, so
+its completions are unscored unless ``--prompt`` is given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentctl import checkpoint as ckpt
+from agentctl.assemble import default_registry, load_error, load_policy, make_envs
+from agentctl.errors import UserError
+from agentctl.registry import Registry
+
+
+def _pretrained_policy(state: dict[str, Any]) -> Any:
+    from agentctl.nn.lm import build_lm
+
+    policy = build_lm(None, None, **state.get("policy_kwargs", {}))
+    try:
+        policy.load_state_dict(state["model"])
+    except RuntimeError as exc:
+        raise UserError(f"{state['path']} does not fit its own policy_kwargs: {load_error(exc)}") from exc
+    return policy.eval()
+
+
+def sample_completions(path: str, registry: Registry | None, prompts: list[str], *, count: int = 1,
+                       temperature: float | None = None, max_tokens: int | None = None, greedy: bool = False,
+                       seed: int = 0) -> list[dict[str, Any]]:
+    """``count`` completions of each prompt (default: the env's first prompts) as dicts with
+    prompt, completion, tokens, ended and (for a training checkpoint) score."""
+    import torch
+    from agentctl.text.generate import complete
+
+    registry = default_registry(registry)
+    state = ckpt.load(path)
+    scorer, stop = None, ()
+    if state.get("kind") == "pretrained":
+        policy = _pretrained_policy(state)
+        budget, temp = 32, 1.0
+        if not prompts:
+            raise UserError(f"{state['path']} is a pretrained model with no env: give --prompt TEXT")
+    else:
+        policy, spec, cfg = load_policy(state, registry)
+        if spec.kind != "sequence":
+            raise UserError(f"{state['path']} is a checkpoint of {spec.kind} env {spec.name!r}; "
+                            "`agentctl sample` needs a sequence (text) env's checkpoint")
+        from agentctl.text.scoring import build_scorer
+
+        task = make_envs(spec, cfg, num_envs=1, seed=seed)
+        scorer = build_scorer(registry, cfg.reward or task.reward)
+        stop = task.stop
+        prompts = prompts or list(task.prompts[:4])
+        budget, temp = cfg.num_steps, cfg.temperature
+    generator = torch.Generator().manual_seed(seed)
+    batch = [p for p in prompts for _ in range(count)]
+    with torch.no_grad():
+        gen, texts = complete(policy, batch, max_tokens or budget, temperature=temperature or temp,
+                              generator=generator, greedy=greedy, stop=stop)
+    scores = scorer(batch, texts) if scorer is not None else [None] * len(texts)
+    return [{"prompt": p, "completion": t, "tokens": int(n), "ended": bool(e),
+             "score": None if s is None else float(s)}
+            for p, t, n, e, s in zip(batch, texts, gen.lengths.tolist(), gen.ended.tolist(), scores)]

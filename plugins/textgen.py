@@ -1,0 +1,49 @@
+"""First-party plugin: ``textgen``, RLHF-style PPO on a language model.
+
+The task: continue movie-review openings ("the movie was") so that the text reads as
+positive (the ``sentiment`` reward, VADER). The policy is the built-in GPT (``lm``, byte
+tokenizer), warm-started by next-token training on the Python standard library's docstrings
+(``init = "pretrained"``: trained once, about two minutes, then cached), so PPO starts from a
+model that writes words rather than noise. Any part can be swapped: ``--set reward=...``,
+``--set env_kwargs.prompts=FILE`` (text or JSONL), ``--set policy_kwargs.hf_model=PATH``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import agentctl
+from agentctl.errors import UserError
+
+AGENTCTL_API = 1
+
+TEXTGEN_DEFAULTS: dict[str, Any] = {
+    # 120 updates of 16 completions x up to 24 tokens: a few minutes on 2 CPU cores.
+    "total_timesteps": 46_080, "num_envs": 16, "num_steps": 24, "minibatch_size": 192,
+    "update_epochs": 4, "learning_rate": 1e-4, "anneal_lr": False, "gamma": 1.0, "gae_lambda": 0.95,
+    "vf_coef": 0.1, "ent_coef": 0.0, "max_grad_norm": 1.0, "kl_coef": 0.05, "kl_target": 0.1,
+    "kl_horizon": 2000, "temperature": 1.0, "init": "pretrained", "torch_threads": 2,
+    "checkpoint_every": 40, "sample_every": 20,
+}
+
+
+def make_task(num_envs: int = 16, seed: int | None = None, prompts: str | None = None,
+              reward: str = "sentiment", stop: list[str] | None = None) -> Any:
+    """The ``textgen`` task: prompts from ``prompts`` (a file; default the shipped openings)."""
+    from agentctl.envs.textgen import load_prompts
+    from agentctl.sequences import SequenceTask
+
+    try:
+        texts = load_prompts(prompts)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"textgen env_kwargs.prompts: {exc}") from None
+    source = prompts or "the shipped movie-review openings"
+    return SequenceTask(prompts=texts, reward=reward, stop=tuple(stop or ()), seed=seed,
+                        info={"prompts": str(source), "count": len(texts)})
+
+
+@agentctl.hookimpl
+def register_envs(register) -> None:
+    register("textgen", "agentctl.plugins.textgen:make_task", kind="sequence", policy="lm",
+             description="Write positive movie-review text (token-level PPO on a small GPT; sentiment reward).",
+             default_config=TEXTGEN_DEFAULTS)
