@@ -21,3 +21,16 @@ def register_policies(register) -> None:
     register("cnn", "agentctl.nn.cnn:build_cnn", description="Small CNN for (C, H, W) obs.")
     register("resnet", "agentctl.nn.resnet:build_resnet",
              description="Residual CNN for boards, any size (kwargs: blocks, channels).")
+
+
+@agentctl.hookimpl
+def register_rewards(register) -> None:
+    # Factories: each gets the text after ':' in a reward spec ("keyword:great|good" -> "great|good").
+    register("sentiment", "agentctl.text.rewards:sentiment",
+             description="VADER compound score of the response, -1..1 (offline lexicon).")
+    register("keyword", "agentctl.text.rewards:keyword",
+             description="Fraction of the words in keyword:w1|w2|... the response contains.")
+    register("length", "agentctl.text.rewards:length",
+             description="Closeness of the response's length to N characters (length:N, default 32), -1..1.")
+    register("classifier", "agentctl.text.rewards:classifier",
+             description="Probability of LABEL from a local HF classifier (classifier:PATH[@LABEL]; agentctl[hf]).")

@@ -1,0 +1,1 @@
+"""Text generation: tokenizers, corpora, generation and rewards for the `sequence` kind."""
