@@ -1,4 +1,5 @@
-"""Built-in plugin: the policy networks every env can use (mlp, cnn, resnet).
+"""Built-in plugin: the policy networks every env can use (mlp, cnn, resnet, lm) and the rewards
+of text tasks (sentiment, keyword, length, classifier).
 
 An ordinary hook-implementing module, written exactly as a third-party plugin would be. The
 host registers it itself (like llm's ``DEFAULT_PLUGINS``) rather than through the
@@ -21,6 +22,9 @@ def register_policies(register) -> None:
     register("cnn", "agentctl.nn.cnn:build_cnn", description="Small CNN for (C, H, W) obs.")
     register("resnet", "agentctl.nn.resnet:build_resnet",
              description="Residual CNN for boards, any size (kwargs: blocks, channels).")
+    register("lm", "agentctl.nn.lm:build_lm",
+             description="Language model with a value head, for sequence envs: built-in GPT "
+                         "(kwargs: n_layer, n_head, n_embd, context_length, tokenizer) or hf_model=PATH.")
 
 
 @agentctl.hookimpl
