@@ -4,15 +4,15 @@ The package it writes (``./NAME/`` by default)::
 
     NAME/pyproject.toml                  distribution agentctl-NAME; entry point NAME in group agentctl
     NAME/README.md                       for the plugin author: layout, install, test, train, API version
-    NAME/src/agentctl_PKG/env.py         the environment (Gymnasium / PettingZoo; no agentctl imports)
+    NAME/src/agentctl_PKG/env.py         the env or text task (no agentctl imports)
     NAME/src/agentctl_PKG/plugin.py      hook implementations (the only module importing agentctl)
-    NAME/tests/test_PKG_plugin.py        env API test + agentctl.testing.assert_plugin_ok
+    NAME/tests/test_PKG_plugin.py        the env's own tests + agentctl.testing.assert_plugin_ok
 
 Kinds: ``single`` a Gymnasium corridor walk in a ``SyncVectorEnv``; ``multi`` two-player Nim as a
 PettingZoo AEC env, batched with ``agentctl.games.PettingZooGames`` for self-play; ``sequence``
-a skeleton (prompts + a reward function) registered with ``kind="sequence"``: agentctl has no
-sequence trainer yet, so ``check-plugin`` reports its API and training checks as SKIP (not
-FAIL) and ``agentctl train`` refuses it with a clear message.
+an arithmetic text task ("3+4=") as an ``agentctl.sequences.SequenceTask`` with a reward of its
+own (registered with ``register_rewards``), trained by token-level PPO on a tiny random-init GPT.
+Each passes ``agentctl check-plugin`` and its own tests as written.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ python -m pytest                    # the same checks from pytest (agentctl.test
 {{train}}
 ```
 
-Replace the example game in `env.py` with yours; keep the `make(num_envs, seed, **env_kwargs)`
+Replace the example in `env.py` with yours; keep the `make(num_envs, seed, **env_kwargs)`
 contract ({{contract}}). Keep `plugin.py` light: name code by `"module:function"` strings so
 `agentctl envs` imports none of it. Tune `DEFAULT_CONFIG` (any key of `agentctl config`).
 
@@ -303,44 +303,40 @@ MULTI_TEST = '''def test_env_passes_pettingzoo_api_test():
     check_aec_env(NimEnv(stones=7))'''
 
 # -- sequence ----------------------------------------------------------------------------
-SEQUENCE_ENV = '''"""A sequence-env skeleton: prompts and a reward function (no agentctl imports).
+SEQUENCE_ENV = '''"""An arithmetic text task: prompts like "3+4=" that a language model completes (no agentctl imports).
 
-agentctl has no sequence (text/code) trainer yet; this records the intended shape: a batch
-of prompts, one action = one token, a reward per finished response.
+A sequence env is a *task*, not a simulator: prompts to sample from, strings that end a
+completion, and a reward that scores finished completions. This module is the task's plain
+Python; plugin.py wraps it in agentctl's SequenceTask and registers the reward.
 """
 
 from __future__ import annotations
 
-import random
+
+def make_prompts(max_operand: int = 9) -> list[str]:
+    """Every sum "a+b=" with 0 <= a, b <= max_operand."""
+    return [f"{a}+{b}=" for a in range(max_operand + 1) for b in range(max_operand + 1)]
 
 
-class PromptBatch:
-    """``num_envs`` prompts per batch, drawn from ``prompts``."""
-
-    prompts = ["2+2=", "3+4=", "10-7="]
-    answers = {"2+2=": "4", "3+4=": "7", "10-7=": "3"}
-
-    def __init__(self, num_envs: int = 1, seed: int | None = None) -> None:
-        self.num_envs = num_envs
-        self.rng = random.Random(seed)
-
-    def sample(self) -> list[str]:
-        return [self.rng.choice(self.prompts) for _ in range(self.num_envs)]
-
-
-def exact_match(prompt: str, response: str) -> float:
-    """Reward 1.0 when the response is the answer, else 0.0."""
-    return float(response.strip() == PromptBatch.answers.get(prompt))
-
-
-def make(num_envs: int = 1, seed: int | None = None) -> PromptBatch:
-    return PromptBatch(num_envs, seed)
+def answer_score(prompt: str, response: str) -> float:
+    """1.0 for the right sum; else up to 0.5 for the share of digits in the answer (so a model
+    learns the format before the arithmetic); 0.0 for no answer. The answer is the response's
+    first line, stripped ("7" and " 7\\n" both answer "3+4=")."""
+    a, b = prompt.removesuffix("=").split("+")
+    answer = response.split("\\n", 1)[0].strip()
+    if answer == str(int(a) + int(b)):
+        return 1.0
+    if not answer:
+        return 0.0
+    return 0.5 * sum(c.isdigit() for c in answer) / len(answer)
 '''
 
 SEQUENCE_PLUGIN = '''"""agentctl plugin `{{name}}`: hook implementations only (keep this module import-light).
 
-A ``kind="sequence"`` skeleton: agentctl lists it and `check-plugin` validates its spec, but
-reports the API and training checks as SKIP until agentctl ships sequence training.
+A ``kind="sequence"`` env is a text task: its factory returns an ``agentctl.sequences.SequenceTask``
+(prompts, stop strings, a reward spec). agentctl generates completions token by token with a
+language-model policy (``lm``), scores each finished one with the reward and trains with
+token-level PPO: one generated token = one action.
 """
 
 from __future__ import annotations
@@ -349,23 +345,85 @@ import agentctl
 
 AGENTCTL_API = {{api}}  # the hook API version this plugin targets
 
+DEFAULT_CONFIG = {
+    # Sequence units: total_timesteps counts generated tokens, num_envs is completions per
+    # rollout, num_steps the most new tokens per completion, minibatch_size is in tokens.
+    "total_timesteps": 30_000,
+    "num_envs": 16,
+    "num_steps": 8,
+    "minibatch_size": 64,
+    "learning_rate": 3e-3,
+    "kl_coef": 0.01,  # per-token KL penalty to the starting weights: small, they are random
+    "init": "",  # random weights; or a checkpoint to start from (e.g. `agentctl pretrain` output)
+    "torch_threads": 1,
+    # A tiny built-in GPT over bytes, random at first: in about half a minute on a laptop CPU
+    # its mean reward rises from about 0.02 (random bytes) to 0.5 (a digit, then a newline).
+    "policy_kwargs": {"n_layer": 1, "n_head": 2, "n_embd": 32, "context_length": 64},
+    "env_kwargs": {"max_operand": 9},
+}
+
+
+def make_task(num_envs: int = 1, seed: int | None = None, max_operand: int = 9):
+    """``kind="sequence"`` entry point: the arithmetic task. agentctl samples ``num_envs``
+    prompts per rollout from it itself; ``seed`` seeds the prompt order."""
+    from agentctl.errors import UserError
+    from agentctl.sequences import SequenceTask
+
+    from {{pkg}}.env import make_prompts
+
+    if isinstance(max_operand, bool) or not isinstance(max_operand, int) or max_operand < 0:
+        raise UserError(f"env_kwargs.max_operand must be an integer >= 0, got {max_operand!r}")
+    return SequenceTask(prompts=make_prompts(max_operand), reward="{{name}}-answer", stop=("\\n",), seed=seed,
+                        info={"prompts": f"sums a+b=, a and b up to {max_operand}"})
+
+
+def answer_reward(arg: str | None = None):
+    """Reward factory ``{{name}}-answer``, called once per run with the text after ':' in the
+    reward spec (``{{name}}-answer:ARG``; None without). Returns the batched reward
+    ``score(prompts, responses) -> one float per response``."""
+    if arg is not None:
+        from agentctl.errors import UserError
+
+        raise UserError(f"reward '{{name}}-answer' takes no argument, got '{{name}}-answer:{arg}'")
+    from {{pkg}}.env import answer_score
+
+    def score(prompts: list[str], responses: list[str]) -> list[float]:
+        return [answer_score(p, r) for p, r in zip(prompts, responses)]
+
+    return score
+
 
 @agentctl.hookimpl
 def register_envs(register) -> None:
-    register("{{name}}", "{{pkg}}.env:make", kind="sequence",
-             description="Arithmetic prompts (sequence skeleton: training not available yet)",
-             default_config={"gamma": 1.0})
+    register("{{name}}", "{{pkg}}.plugin:make_task", kind="sequence", policy="lm",
+             description="Complete sums like 3+4= (scaffolded example: replace with your task)",
+             default_config=DEFAULT_CONFIG)
 
 
 @agentctl.hookimpl
 def register_rewards(register) -> None:
-    register("{{name}}-exact", "{{pkg}}.env:exact_match", description="1.0 for the exact answer")
+    register("{{name}}-answer", "{{pkg}}.plugin:answer_reward",
+             description="1 for the right sum, up to 0.5 for an answer made of digits")
 '''
 
-SEQUENCE_TEST = '''def test_reward():
-    assert exact_match("2+2=", " 4") == 1.0
-    assert exact_match("2+2=", "5") == 0.0
-    assert len(make(num_envs=3, seed=0).sample()) == 3'''
+SEQUENCE_TEST = '''def test_answer_score():
+    assert answer_score("3+4=", "7") == answer_score("3+4=", " 7\\nmore") == 1.0
+    assert answer_score("3+4=", "8") == 0.5
+    assert answer_score("3+4=", "x8") == 0.25
+    assert answer_score("3+4=", "") == 0.0
+
+
+def test_task_prompts_repeat_for_a_seed():
+    task = make_task(num_envs=4, seed=0, max_operand=3)
+    assert len(task.prompts) == 16 and task.reward == "{{name}}-answer"
+    assert task.sample_prompts(5) == make_task(num_envs=4, seed=0, max_operand=3).sample_prompts(5)'''
+
+TRAIN = {
+    "single": "agentctl train --env {{name}}   # PPO with the plugin's defaults",
+    "multi": "agentctl train --env {{name}}   # self-play PPO with the plugin's defaults",
+    "sequence": "agentctl train --env {{name}} --run-dir runs/{{name}}   # token-level PPO with the plugin's defaults\n"
+                "agentctl sample --checkpoint runs/{{name}} --prompt \"3+4=\" -n 4   # completions of the trained model",
+}
 
 KINDS = {
     "single": dict(env=SINGLE_ENV, plugin=SINGLE_PLUGIN, test=SINGLE_TEST, deps=', "gymnasium>=1.0"',
@@ -380,10 +438,11 @@ KINDS = {
                   contract="returns agentctl.contracts.TurnBasedGames; PettingZooGames adapts any AEC env, "
                            "a batched numpy engine is much faster"),
     "sequence": dict(env=SEQUENCE_ENV, plugin=SEQUENCE_PLUGIN, test=SEQUENCE_TEST, deps="",
-                     test_imports="from {{pkg}}.env import exact_match, make",
-                     envdesc="prompts and a reward function; a skeleton",
-                     contract="sequence training is not in agentctl yet: `check-plugin` reports the "
-                              "API and training checks as SKIP"),
+                     test_imports="from {{pkg}}.env import answer_score\nfrom {{pkg}}.plugin import make_task",
+                     envdesc="a text task: prompts and the reward that scores completions",
+                     contract="returns agentctl.sequences.SequenceTask: prompts, stop strings and a reward spec; "
+                              "a registered reward is a factory `factory(arg) -> fn(prompts, responses) -> "
+                              "list[float]`"),
 }
 
 
@@ -418,9 +477,9 @@ def scaffold(name: str, kind: str = "single", directory: str | Path | None = Non
     t = KINDS[kind]
     values = {"name": name, "pkg": pkg, "kind": kind, "api": str(HOOK_API_VERSION), "deps": t["deps"],
               "envdesc": t["envdesc"], "contract": t["contract"],
-              "train": "" if kind == "sequence" else f"agentctl train --env {name}   # PPO with the plugin's defaults"}
+              "train": TRAIN[kind].replace("{{name}}", name)}
     values["test_imports"] = _render(t["test_imports"], values)
-    values["env_test"] = t["test"]
+    values["env_test"] = _render(t["test"], values)
     files = {
         "pyproject.toml": PYPROJECT,
         "README.md": README,

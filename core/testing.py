@@ -4,9 +4,11 @@
 ``name`` and runs, per env it registers: spec validation, the env API checks (Gymnasium's
 ``check_env`` / the vector-env basics for ``single``; the ``TurnBasedGames`` contract of
 :mod:`agentctl.contracts` and PettingZoo's ``api_test`` on the ``reference_env`` for
-``multi``), the default policy build, every opponent it registers, and a short PPO training
-run (``smoke_steps``). It returns a :class:`Report`:
-one line per check, PASS / FAIL / SKIP with the reason.
+``multi``; for ``sequence`` the ``SequenceTask`` its factory returns, its reward spec scoring
+dummy completions, and the language-model policy tokenizing every prompt and generating), the
+default policy build, every opponent and reward it registers, and a short training run
+(``smoke_steps``: env steps, or generated tokens for ``sequence``). It returns a
+:class:`Report`: one line per check, PASS / FAIL / SKIP with the reason.
 
 In a plugin's own test suite::
 
@@ -17,8 +19,9 @@ In a plugin's own test suite::
 
 The building blocks (``check_env_spec``, ``check_vector_env``, ``check_gym_env``,
 ``check_games``, ``check_aec_env``, ``check_games_match_aec``, ``check_policy``,
-``check_opponent``, ``smoke_train``) raise ``AssertionError`` with a clear message, so they
-work as plain pytest assertions too. Heavy imports (torch, gymnasium, pettingzoo) happen
+``check_opponent``, ``check_sequence_task``, ``check_reward_spec``, ``check_reward``,
+``check_token_policy``, ``smoke_train``) raise ``AssertionError`` with a clear message, so
+they work as plain pytest assertions too. Heavy imports (torch, gymnasium, pettingzoo) happen
 inside the functions.
 """
 
@@ -30,7 +33,7 @@ import tempfile
 import time
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -324,6 +327,204 @@ def check_games_match_aec(games: Any, make_aec: Callable[[], Any], num_moves: in
     return finished
 
 
+# -- sequence envs (text tasks) -------------------------------------------------------------
+# Completions a reward must score without failing: real ones are often empty (EOS first),
+# whitespace, or any bytes the model likes.
+DUMMY_RESPONSES = ("", " ", "7", "What a great day!", "A longer completion, with punctuation!\n", "naïve café ✓ 42")
+DUMMY_PROMPTS = ("", "Once upon a time", "2+2=")
+
+
+def check_sequence_task(task: Any, samples: int = 64) -> str:
+    """What a ``kind="sequence"`` factory returns: an :class:`agentctl.sequences.SequenceTask`
+    whose prompts are non-empty strings, whose ``sample_prompts`` draws from them, and whose
+    ``state_dict`` restores the prompt order (a resumed run must see the same prompts)."""
+    from agentctl.sequences import SequenceTask
+
+    assert isinstance(task, SequenceTask), \
+        f"kind 'sequence' must return agentctl.sequences.SequenceTask, got {type(task).__name__}"
+    prompts = list(task.prompts)
+    assert prompts, "the task has no prompts"
+    for i, p in enumerate(prompts):
+        assert isinstance(p, str) and p, f"prompt {i} is {p!r:.60}: every prompt must be a non-empty string"
+    n = min(samples, len(prompts) + 3)
+    state = task.state_dict()
+    drawn = task.sample_prompts(n)
+    assert len(drawn) == n, f"sample_prompts({n}) returned {len(drawn)} prompts"
+    known = set(prompts)
+    stray = next((p for p in drawn if p not in known), None)
+    assert stray is None, f"sample_prompts() returned {stray!r:.60}, which is not one of the task's prompts"
+    task.load_state_dict(state)
+    assert task.sample_prompts(n) == drawn, \
+        "sample_prompts() after load_state_dict(state_dict()) gave other prompts: a resumed run would too"
+    return (f"SequenceTask: {len(prompts)} prompts (e.g. {prompts[0]!r:.40}), reward {task.reward!r}, "
+            f"stop {tuple(task.stop)!r}")
+
+
+def _score(scorer: Any, prompts: Sequence[str]) -> np.ndarray:
+    """The scorer's values for DUMMY_RESPONSES paired with ``prompts`` (cycled); a reward that
+    fails, returns the wrong number of values or a NaN/inf is an AssertionError naming it."""
+    batch = [prompts[i % len(prompts)] for i in range(len(DUMMY_RESPONSES))]
+    try:
+        values = scorer(batch, list(DUMMY_RESPONSES))
+    except Unavailable as exc:
+        raise SkipCheck(str(exc)) from None
+    except UserError as exc:
+        raise AssertionError(str(exc)) from None
+    assert np.shape(values) == (len(batch),) and np.isfinite(values).all(), \
+        f"reward spec {scorer.spec!r} gave {values!r} for {len(batch)} completions"
+    return values
+
+
+def check_reward_spec(registry: Registry, spec: str, prompts: Sequence[str]) -> str:
+    """A reward spec (``sentiment+0.1*length:24``, ``python:mod:fn``) resolves through the
+    registry exactly as training resolves it, and scores dummy completions of ``prompts``
+    to one finite float each."""
+    from agentctl.text.scoring import build_scorer
+
+    try:
+        scorer = build_scorer(registry, spec)
+    except Unavailable as exc:
+        raise SkipCheck(str(exc)) from None
+    except UserError as exc:
+        raise AssertionError(str(exc)) from None
+    values = _score(scorer, list(prompts))
+    return f"{spec!r}: {len(values)} dummy completions scored {values.min():+.3f} to {values.max():+.3f}"
+
+
+def check_reward(item: Any, prompts: Sequence[str] = DUMMY_PROMPTS, arg: str | None = None) -> str:
+    """A registered reward: its factory builds with ``arg`` and the reward scores a dummy
+    batch. A factory that needs an argument nobody gave is skipped (SkipCheck)."""
+    from agentctl.text.scoring import Scorer, Term
+
+    factory = item.load()
+    label = item.name if arg is None else f"{item.name}:{arg}"
+    try:
+        fn = factory(arg)
+    except Unavailable as exc:
+        raise SkipCheck(str(exc)) from None
+    except UserError as exc:
+        if arg is None:
+            raise SkipCheck(f"needs an argument ({exc}); no env of this plugin names one") from None
+        raise AssertionError(f"reward {label!r}: {exc}") from None
+    except Exception as exc:
+        raise AssertionError(f"reward factory {label!r} raised {type(exc).__name__}: {str(exc).strip()[:200]} "
+                             "(a registered reward is a factory: factory(arg) -> fn(prompts, responses))") from None
+    assert callable(fn), (f"reward {label!r}: its factory returned {type(fn).__name__}, not a function "
+                          "(a registered reward is a factory: factory(arg) -> fn(prompts, responses))")
+    values = _score(Scorer(label, [Term(1.0, item.name, arg)], [fn]), list(prompts))
+    return f"{label}: {len(values)} dummy completions scored {values.min():+.3f} to {values.max():+.3f}"
+
+
+def check_token_policy(policy: Any, prompts: Sequence[str], max_new_tokens: int, seed: int = 0) -> str:
+    """A language-model policy (:class:`agentctl.nn.lm.TokenPolicy`'s contract): its tokenizer
+    encodes every prompt to ids inside the vocabulary, ``context_length`` leaves room for a
+    prompt before ``max_new_tokens``, it samples a few tokens for the first prompts with
+    finite logits and values of the right shapes, and its KV cache (``past``) gives the
+    logits of a full forward pass (else rollouts sample from another distribution than PPO
+    trains)."""
+    import torch
+    from agentctl.text.generate import complete, response_logits
+
+    assert isinstance(policy, torch.nn.Module), f"policy builder returned {type(policy).__name__}, not a torch Module"
+    tok = getattr(policy, "tokenizer", None)
+    context = getattr(policy, "context_length", None)
+    assert tok is not None and isinstance(context, int), \
+        "a sequence env's policy needs .tokenizer and .context_length (see agentctl.nn.lm.TokenPolicy)"
+    vocab = tok.vocab_size
+    for attr in ("eos_id", "pad_id"):
+        value = getattr(tok, attr)
+        assert isinstance(value, int) and 0 <= value < vocab, f"tokenizer {attr} {value!r} is outside 0..{vocab - 1}"
+    assert context > max_new_tokens, (f"context_length {context} leaves no room for a prompt before num_steps = "
+                                      f"{max_new_tokens} new tokens: raise policy_kwargs.context_length or lower num_steps")
+    budget = context - max_new_tokens - (getattr(tok, "bos_id", None) is not None)
+    tok_name = getattr(tok, "name", type(tok).__name__)
+    longest = cut = 0
+    for p in prompts:
+        ids = tok.encode(p)
+        assert all(isinstance(i, int) and 0 <= i < vocab for i in ids), \
+            f"tokenizer {tok_name}: prompt {p!r:.40} encodes to ids outside 0..{vocab - 1}"
+        longest, cut = max(longest, len(ids)), cut + (len(ids) > budget)
+    n = min(max_new_tokens, 4)
+    few = list(prompts[:4])
+    was_training = policy.training
+    policy.eval()
+    try:
+        with torch.no_grad():
+            gen, texts = complete(policy, few, n, generator=torch.Generator().manual_seed(seed))
+            logits, values = response_logits(policy, gen.query, gen.query_mask, gen.response, gen.response_mask)
+            B, T = gen.response.shape
+            assert logits.shape == (B, T, vocab), f"logits shape {tuple(logits.shape)}, expected {(B, T, vocab)}"
+            assert values.shape == (B, T), f"values shape {tuple(values.shape)}, expected {(B, T)}"
+            real = gen.response_mask.bool()
+            assert torch.isfinite(logits[real]).all() and torch.isfinite(values[real]).all(), \
+                "non-finite logits or values on real tokens"
+            if T >= 2:  # token 1's logits, from the cache of the prompt + token 0, vs the full pass
+                mask = gen.query_mask
+                pos = (mask.cumsum(1) - 1).clamp(min=0)
+                _, _, past = policy(gen.query, mask, pos)
+                step, _, _ = policy(gen.response[:, :1], torch.cat([mask, torch.ones_like(mask[:, :1])], 1),
+                                    pos[:, -1:] + 1, past)
+                gap = float((step[:, 0].float() - logits[:, 1]).abs().max())
+                assert gap < 1e-3 * (1 + float(logits[:, 1].abs().max())), \
+                    (f"the KV-cache path (past=...) gives other logits than a full forward pass (max difference "
+                     f"{gap:.3g}): rollouts would sample from another distribution than PPO trains")
+    finally:
+        policy.train(was_training)
+    assert len(texts) == len(few) and all(isinstance(t, str) for t in texts), "generation did not decode to text"
+    params = sum(p.numel() for p in policy.parameters())
+    truncated = f", {cut} cut to their last {budget} tokens" if cut else ""
+    return (f"{params:,} parameters, tokenizer {tok_name} (vocab {vocab}); {len(prompts)} prompts tokenized "
+            f"(longest {longest} tokens{truncated}); sampled {few[0]!r:.30} -> {texts[0]!r:.30}")
+
+
+def _check_sequence_env(report: Report, spec: EnvSpec, registry: Registry, used: dict[str, Any]) -> None:
+    """The task, its reward spec and its policy; records in ``used`` which registered rewards
+    the task's spec names (qualified name -> (arg, prompts)) for the rewards' own checks."""
+    from agentctl.assemble import build_policy, make_envs
+    from agentctl.config import resolve
+    from agentctl.text.scoring import PYTHON, parse_spec
+
+    label = f"env {spec.name}"
+    made: dict[str, Any] = {}
+
+    def task() -> str:
+        cfg = resolve(spec.default_config)
+        try:
+            first, second = (make_envs(spec, cfg, num_envs=4, seed=0) for _ in range(2))
+        except UserError as exc:
+            raise AssertionError(str(exc)) from None
+        n = min(16, len(first.prompts) + 1)
+        assert first.sample_prompts(n) == second.sample_prompts(n), \
+            "two tasks made with the same seed sample prompts in different orders: seed the task with `seed`"
+        made["cfg"], made["task"] = cfg, second
+        return check_sequence_task(first)
+
+    def reward() -> str:
+        if "task" not in made:
+            raise SkipCheck("the task could not be made")
+        spec_text = made["cfg"].reward or made["task"].reward
+        prompts = list(made["task"].prompts)
+        with contextlib.suppress(UserError):  # a bad spec fails in check_reward_spec, with its message
+            for term in parse_spec(spec_text):
+                if term.name != PYTHON:
+                    used.setdefault(registry.resolve("reward", term.name).qualified_name, (term.arg, prompts))
+        return check_reward_spec(registry, spec_text, prompts)
+
+    def policy() -> str:
+        if "task" not in made:
+            raise SkipCheck("the task could not be made")
+        cfg = made["cfg"]
+        try:
+            net = build_policy(registry, spec, cfg, made["task"])
+        except UserError as exc:
+            raise AssertionError(str(exc)) from None
+        return f"{cfg.policy or spec.policy}: " + check_token_policy(net, made["task"].prompts, cfg.num_steps)
+
+    report.run(f"{label}: task", task)
+    report.run(f"{label}: reward", reward)
+    report.run(f"{label}: policy", policy)
+
+
 # -- policies, opponents, training -------------------------------------------------------
 def check_policy(spec: EnvSpec, registry: Registry, envs: Any) -> str:
     """The env's default policy builds for its spaces and acts legally on its observations."""
@@ -379,22 +580,31 @@ def check_opponent(opp: Any, spec: EnvSpec, registry: Registry, max_moves: int =
 
 
 def smoke_train(spec: EnvSpec, registry: Registry, steps: int = 300, run_dir: str | None = None) -> dict[str, Any]:
-    """A short PPO run (``steps`` env steps, 4 envs, CPU, no TensorBoard) through
-    ``agentctl.run.train``, then a 4-game evaluation vs random for games; returns the summary."""
+    """A short PPO run through ``agentctl.run.train`` (CPU, no TensorBoard), then a check of
+    what it wrote: a 4-game evaluation vs random for games, two completions sampled back from
+    the checkpoint (``agentctl sample``'s path) for sequence envs. ``steps`` counts env steps
+    (4 envs), or for sequence envs generated tokens (4 completions per rollout, or one group
+    for grpo/rloo). Returns the run's summary."""
     from agentctl.config import resolve
     from agentctl.run import TrainRequest, train
 
-    if spec.kind == "sequence":
-        raise SkipCheck("sequence training is not implemented in agentctl yet")
     cfg = resolve(spec.default_config)
-    num_envs = 4
-    per_update = max(8, -(-steps // (2 * num_envs)))  # about two updates
-    overrides = {
-        "total_timesteps": steps, "num_envs": num_envs, "num_steps": per_update,
-        "minibatch_size": min(cfg.minibatch_size, num_envs * per_update), "update_epochs": 2,
-        "tensorboard": False, "checkpoint_every": 0, "snapshot_every": 1, "device": "cpu",
-        "torch_threads": 1,
+    overrides: dict[str, Any] = {
+        "total_timesteps": steps, "update_epochs": 2, "tensorboard": False, "checkpoint_every": 0,
+        "snapshot_every": 1, "device": "cpu", "torch_threads": 1,
     }
+    if spec.kind == "sequence":
+        group = cfg.group_size if cfg.advantage in ("grpo", "rloo") else 1
+        num_envs = group * -(-4 // group)
+        new_tokens = min(cfg.num_steps, max(2, steps // (2 * num_envs)))
+        overrides.update(num_envs=num_envs, num_steps=new_tokens, minibatch_size=num_envs * new_tokens // 2)
+        if cfg.init == "pretrained":  # the cached warm start takes minutes to build the first time
+            overrides["init"] = ""
+    else:
+        num_envs = 4
+        per_update = max(8, -(-steps // (2 * num_envs)))  # about two updates
+        overrides.update(num_envs=num_envs, num_steps=per_update,
+                         minibatch_size=min(cfg.minibatch_size, num_envs * per_update))
     with contextlib.ExitStack() as stack:
         if run_dir is None:
             run_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="agentctl-smoke-"))
@@ -406,6 +616,10 @@ def smoke_train(spec: EnvSpec, registry: Registry, steps: int = 300, run_dir: st
 
             result = evaluate(summary["checkpoint"], registry, episodes=4, opponent="random")
             summary["eval_games"] = result["games"]
+        if spec.kind == "sequence":
+            from agentctl.sampling import sample_completions
+
+            summary["samples"] = sample_completions(summary["checkpoint"], registry, [], count=1, max_tokens=4)[:2]
     return summary
 
 
@@ -440,6 +654,7 @@ def check_plugin(name: str, smoke_steps: int = 300, host: PluginHost | None = No
         return report
     mine = [registry.items[c][q] for c, q in info.registered]
     envs = [s for s in mine if isinstance(s, EnvSpec)]
+    used_rewards: dict[str, Any] = {}  # rewards the sequence envs name: qualified name -> (arg, prompts)
     for spec in envs:
         label = f"env {spec.name}"
         if not report.run(f"{label}: spec", lambda: check_env_spec(spec, registry)):
@@ -449,13 +664,14 @@ def check_plugin(name: str, smoke_steps: int = 300, host: PluginHost | None = No
             report.checks.append(Check(f"{label}: batched env", SKIP,
                                        "pattern name: each concrete id is checked when trained"))
             continue
+        if spec.kind == "sequence":
+            _check_sequence_env(report, spec, registry, used_rewards)
+            continue
 
         def api(spec: EnvSpec = spec) -> str:
             from agentctl.assemble import make_envs
             from agentctl.config import resolve
 
-            if spec.kind == "sequence":
-                raise SkipCheck("no API checker for sequence envs yet")
             try:
                 made["envs"] = make_envs(spec, resolve(spec.default_config), num_envs=2, seed=0)
             except UserError as exc:
@@ -467,8 +683,6 @@ def check_plugin(name: str, smoke_steps: int = 300, host: PluginHost | None = No
         report.run(f"{label}: batched env", api)
 
         def reference(spec: EnvSpec = spec) -> str:
-            if spec.kind == "sequence":
-                raise SkipCheck("no API checker for sequence envs yet")
             env = spec.make_reference()
             if spec.kind == "multi":
                 if env is None:
@@ -481,13 +695,10 @@ def check_plugin(name: str, smoke_steps: int = 300, host: PluginHost | None = No
                 env = sub[0].unwrapped
             return check_gym_env(env)
 
-        checker = {"multi": "pettingzoo api_test", "single": "gymnasium check_env"}.get(spec.kind, "api checker")
-        report.run(f"{label}: {checker}",
-                   reference)
+        checker = "pettingzoo api_test" if spec.kind == "multi" else "gymnasium check_env"
+        report.run(f"{label}: {checker}", reference)
 
         def policy(spec: EnvSpec = spec) -> str:
-            if spec.kind == "sequence":
-                raise SkipCheck("sequence policies are not checked yet")
             if "envs" not in made:
                 raise SkipCheck("the env could not be made")
             return check_policy(spec, registry, made["envs"])
@@ -510,9 +721,13 @@ def check_plugin(name: str, smoke_steps: int = 300, host: PluginHost | None = No
 
         report.run(f"opponent {opp.name}", play)
 
-    for item in (s for s in mine if getattr(s, "category", "") in ("policy", "reward")):
-        report.run(f"{item.category} {item.name}: loads",
+    for item in (s for s in mine if getattr(s, "category", "") == "policy"):
+        report.run(f"policy {item.name}: loads",
                    lambda item=item: f"{getattr(item.load(), '__name__', item.target)} imports")
+
+    for item in (s for s in mine if getattr(s, "category", "") == "reward"):
+        arg, prompts = used_rewards.get(item.qualified_name, (None, DUMMY_PROMPTS))
+        report.run(f"reward {item.name}", lambda item=item, arg=arg, prompts=prompts: check_reward(item, prompts, arg))
 
     for spec in envs:
         def smoke(spec: EnvSpec = spec) -> str:
@@ -520,13 +735,18 @@ def check_plugin(name: str, smoke_steps: int = 300, host: PluginHost | None = No
                 raise SkipCheck("pattern name")
             if smoke_steps <= 0:
                 raise SkipCheck("disabled (--steps 0)")
-            if spec.kind != "sequence" and any(c.status == FAIL and c.name.startswith(f"env {spec.name}:")
-                                               for c in report.checks):
+            if any(c.status == FAIL and c.name.startswith(f"env {spec.name}:") for c in report.checks):
                 raise SkipCheck("earlier checks of this env failed")
             t0 = time.perf_counter()
             s = smoke_train(spec, registry, smoke_steps)
+            took = f"{time.perf_counter() - t0:.1f}s"
+            if spec.kind == "sequence":
+                shown = s["samples"][0]
+                return (f"{s['steps']} generated tokens ({s['episodes']} completions) in {took}, mean KL "
+                        f"{s['mean_kl']:.3g}; sampled from the checkpoint: {shown['prompt']!r:.30} -> "
+                        f"{shown['completion']!r:.30}")
             extra = f", eval vs random: {s['eval_games']} games" if "eval_games" in s else ""
-            return f"{s['steps']} PPO steps in {time.perf_counter() - t0:.1f}s{extra}"
+            return f"{s['steps']} PPO steps in {took}{extra}"
 
         report.run(f"env {spec.name}: training smoke test", smoke)
     if not mine:

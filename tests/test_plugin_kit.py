@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import site
 import subprocess
@@ -57,10 +58,20 @@ def test_scaffold_installs_lists_and_passes_checks(installed, tmp_path, kind):
     assert any(line.split()[:3] == [name, kind, name] for line in envs.splitlines()), envs
     res = cli("check-plugin", name, check=0)
     assert "result: PASS" in res.stdout and "FAIL " not in res.stdout, res.stdout
-    if kind == "sequence":
-        assert "SKIP  env" in res.stdout and "sequence training is not implemented" in res.stdout
-    else:
-        assert f"PASS  env {name}: training smoke test" in res.stdout
+    assert f"PASS  env {name}: training smoke test" in res.stdout
+    if kind == "sequence":  # every check applies: the task, its reward, the language model, training
+        assert "SKIP" not in res.stdout.replace("0 skipped", ""), res.stdout
+        for check in ("task", "reward", "policy"):
+            assert f"PASS  env {name}: {check} " in res.stdout, res.stdout
+        assert f"PASS  reward {name}-answer " in res.stdout, res.stdout
+        # The README's commands: train with the scaffold's own defaults (fewer tokens), then sample.
+        out = cli("train", "--env", name, "--steps", "300", "--run-dir", "run", "--json", check=0).stdout
+        summary = json.loads(out.strip().splitlines()[-1])
+        assert summary["steps"] >= 300 and summary["mean_kl"] is not None
+        sampled = cli("sample", "--checkpoint", "run", "--prompt", "3+4=", "-n", "2", "--json", check=0).stdout
+        rows = [json.loads(line) for line in sampled.splitlines()]
+        assert [r["prompt"] for r in rows] == ["3+4=", "3+4="]
+        assert all(0.0 <= r["score"] <= 1.0 for r in rows), rows
     # The scaffold's own tests pass right after the install.
     tests = subprocess.run([installed.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests")],
                            capture_output=True, text=True, cwd=root, env=clean_env(), timeout=300)
@@ -97,6 +108,35 @@ def test_broken_plugin_gives_a_clear_report_and_others_keep_working(installed, t
     assert cli("check-plugin", "classic", "--steps", "0").returncode == 0
 
     # Repaired, it passes again.
+    plugin.write_text(good)
+    cli("check-plugin", name, "--steps", "0", check=0)
+
+
+def test_broken_sequence_plugin_fails_naming_the_problem(installed):
+    """A reward that raises and a factory that returns a list: one FAIL line each naming it;
+    `train` refuses the raising reward in one line."""
+    name, root = installed("sequence")
+    cli = installed.cli
+    plugin = root / "src" / f"agentctl_{name}" / "plugin.py"
+    good = plugin.read_text()
+
+    scoring = "        return [answer_score(p, r) for p, r in zip(prompts, responses)]\n"
+    assert scoring in good
+    plugin.write_text(good.replace(scoring, '        raise RuntimeError("scorer offline")\n'))
+    res = cli("check-plugin", name, check=1)
+    failed = f"reward '{name}-answer' failed: RuntimeError: scorer offline"
+    assert f"FAIL  env {name}: reward" in res.stdout and failed in res.stdout, res.stdout
+    assert f"FAIL  reward {name}-answer" in res.stdout and "result: FAIL" in res.stdout, res.stdout
+    train = cli("train", "--env", name, "--steps", "50", "--run-dir", "run", check=2)
+    assert train.stderr.strip().splitlines()[-1].startswith("error: ") and failed in train.stderr, train.stderr
+
+    task = "    return SequenceTask("
+    assert task in good
+    plugin.write_text(good.replace(task, "    return list(make_prompts(max_operand))\n" + task))
+    res = cli("check-plugin", name, check=1)
+    assert f"FAIL  env {name}: task" in res.stdout, res.stdout
+    assert "must return agentctl.sequences.SequenceTask from its factory, got list" in res.stdout, res.stdout
+
     plugin.write_text(good)
     cli("check-plugin", name, "--steps", "0", check=0)
 
