@@ -251,7 +251,7 @@ def plot(runs: tuple[str, ...], output: str, metric: str) -> None:
 @cli.command("new-plugin")
 @click.argument("name")
 @click.option("--kind", type=click.Choice(["single", "multi", "sequence"]), default="single", show_default=True,
-              help="single: Gymnasium env; multi: two-player game (self-play); sequence: skeleton (no training yet).")
+              help="single: Gymnasium env; multi: two-player game (self-play); sequence: text task (prompts + a reward), token-level PPO.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="Folder to create (default ./NAME).")
 def new_plugin(name: str, kind: str, directory: str | None) -> None:
     """Scaffold a plugin package registering an env named NAME."""
