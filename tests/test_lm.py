@@ -85,8 +85,9 @@ def left_padded(rows: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Te
                          ids=["left-padded", "no-padding"])
 @torch.no_grad()
 def test_kv_cache_steps_match_one_full_forward(policy, texts):
-    """Prompts (left-padded to one width when their lengths differ), then four single-token
-    steps fed the cache, give the logits and values of one pass over the whole sequences."""
+    """Prompts (left-padded to one width when their lengths differ), then four tokens fed
+    with the cache (one, two at once, one), give the logits and values of one pass over the
+    whole sequences."""
     tok = policy.tokenizer
     prompts = [tok.encode(s) for s in texts]
     query, qmask = left_padded(prompts, tok.pad_id)
@@ -94,10 +95,12 @@ def test_kv_cache_steps_match_one_full_forward(policy, texts):
 
     logits, values, past = policy(query, qmask, positions(qmask))
     step_logits, step_values = [logits], [values]
-    mask, pos = qmask, positions(qmask)[:, -1:]
-    for t in range(steps.shape[1]):
-        mask, pos = torch.cat([mask, torch.ones(3, 1, dtype=torch.long)], 1), pos + 1
-        logits, values, past = policy(steps[:, t:t + 1], mask, pos, past)
+    mask, last = qmask, positions(qmask)[:, -1:]
+    for start, end in ((0, 1), (1, 3), (3, 4)):
+        mask = torch.cat([mask, torch.ones(3, end - start, dtype=torch.long)], 1)
+        pos = last + torch.arange(1, end - start + 1)
+        logits, values, past = policy(steps[:, start:end], mask, pos, past)
+        last = pos[:, -1:]
         step_logits.append(logits)
         step_values.append(values)
     cached_logits, cached_values = torch.cat(step_logits, 1), torch.cat(step_values, 1)
@@ -166,16 +169,16 @@ def test_state_dict_round_trip(kind, request):
 
 def test_builtin_gpt_is_gpt2():
     """Same weights in transformers' GPT-2 give the same logits (tied embeddings, pre-LN,
-    tanh GELU, learned positions); left padding included."""
+    learned positions; its exact-GELU variant); left padding included."""
     transformers = pytest.importorskip("transformers")
     torch.manual_seed(0)
     ours = build_lm(None, None, n_layer=2, n_head=4, n_embd=32, context_length=16)
     gpt = ours.network
     config = transformers.GPT2Config(n_layer=2, n_head=4, n_embd=32, n_positions=16, vocab_size=259,
-                                     bos_token_id=256, eos_token_id=257)
+                                     activation_function="gelu", bos_token_id=256, eos_token_id=257)
     ref = transformers.GPT2LMHeadModel(config).eval()
     with torch.no_grad():
-        for p in ours.parameters():  # large weights, so a near miss (e.g. erf GELU) shows
+        for p in ours.parameters():  # large weights, so a near miss (e.g. tanh GELU) shows
             p.normal_(0, 0.3)
         t = ref.transformer
         t.wte.weight.copy_(gpt.wte.weight)
@@ -208,6 +211,18 @@ def test_attention_mask_by_hand():
     assert sdpa_mask(torch.ones(2, 5, dtype=torch.long), 1) == (None, False)  # one new token sees all
     mask, _ = sdpa_mask(torch.ones(1, 5, dtype=torch.long), 2)  # cached and several new: explicit
     assert torch.equal(mask[0, 0], torch.tensor([[1, 1, 1, 1, 0], [1, 1, 1, 1, 1]], dtype=torch.bool))
+
+
+def test_kv_cache_appends_in_place_past_its_capacity():
+    from agentctl.nn.gpt import KVCache
+
+    cache = KVCache(capacity=3)
+    parts = [torch.randn(2, 1, n, 4) for n in (2, 1, 2)]  # 5 tokens in all: past the capacity of 3
+    for part in parts:
+        k, v = cache.update(0, part, -part)
+        cache.length += part.shape[2]
+    torch.testing.assert_close(k, torch.cat(parts, 2), rtol=0, atol=0)
+    torch.testing.assert_close(v, -torch.cat(parts, 2), rtol=0, atol=0)
 
 
 def test_gpt_init_is_gpt2_style():

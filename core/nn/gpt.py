@@ -1,8 +1,9 @@
 """The built-in language model: a small GPT-2-style transformer in plain torch.
 
 Pre-LayerNorm blocks, learned position embeddings, input and output embeddings tied, GELU
-(tanh) MLPs and no dropout, so two forward passes over the same tokens agree exactly (the
-PPO ratio is 1 before the first step). Attention is ``F.scaled_dot_product_attention`` with
+MLPs and no dropout, so two forward passes over the same tokens agree exactly (the PPO ratio
+is 1 before the first step). The GELU is the exact (erf) one: GPT-2's tanh approximation
+costs three times as much on a CPU. Attention is ``F.scaled_dot_product_attention`` with
 one boolean mask per forward (causal + key padding), shared by every layer.
 
 This module is the network only, ``tokens -> (hidden, logits, cache)``;
@@ -17,10 +18,43 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["GPT", "sdpa_mask"]
+__all__ = ["GPT", "KVCache", "sdpa_mask"]
 
-# One (key, value) pair per layer, each [B, n_head, T, head_dim].
-Cache = list[tuple[torch.Tensor, torch.Tensor]]
+
+class KVCache:
+    """Every layer's keys and values ([B, n_head, T, head_dim]) for the ``length`` tokens seen
+    so far.
+
+    Cached steps write into buffers as long as the context, in place: a fresh tensor per
+    layer per token costs more (in new memory) than the step's arithmetic. So a cache is
+    extended in place; pass each one to a single next step, under ``torch.no_grad()``."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.keys: list[torch.Tensor] = []
+        self.values: list[torch.Tensor] = []
+        self.length = 0
+
+    def update(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The keys and values of all tokens so far, the new ``k``/``v`` appended."""
+        if layer == len(self.keys):  # the first pass: keep its tensors as they are (no copy)
+            self.keys.append(k)
+            self.values.append(v)
+            return k, v
+        start, end = self.length, self.length + k.shape[2]
+        if self.keys[layer].shape[2] < end:  # the first cached step (or past capacity): make room
+            self.keys[layer] = _grown(self.keys[layer], start, max(end, self.capacity))
+            self.values[layer] = _grown(self.values[layer], start, max(end, self.capacity))
+        self.keys[layer][:, :, start:end] = k
+        self.values[layer][:, :, start:end] = v
+        return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
+
+
+def _grown(buffer: torch.Tensor, used: int, size: int) -> torch.Tensor:
+    B, H, _, D = buffer.shape
+    out = buffer.new_empty(B, H, size, D)
+    out[:, :, :used] = buffer[:, :, :used]
+    return out
 
 
 def sdpa_mask(mask: torch.Tensor, new: int) -> tuple[torch.Tensor | None, bool]:
@@ -55,22 +89,20 @@ class Block(nn.Module):
         self.mlp_fc = nn.Linear(n_embd, 4 * n_embd)
         self.mlp_proj = nn.Linear(4 * n_embd, n_embd)
 
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, is_causal: bool,
-                past: tuple[torch.Tensor, torch.Tensor] | None) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None, is_causal: bool, cache: KVCache,
+                layer: int) -> torch.Tensor:
         # Functional calls on the modules' parameters: same math as calling the submodules,
         # without nn.Module.__call__ six times per layer per token step.
         B, L, C = x.shape
         h = F.layer_norm(x, (C,), self.ln_1.weight, self.ln_1.bias, self.ln_1.eps)
         q, k, v = F.linear(h, self.qkv.weight, self.qkv.bias).view(B, L, 3, self.n_head, C // self.n_head).permute(
             2, 0, 3, 1, 4)
-        if past is not None:
-            k = torch.cat((past[0], k), dim=2)
-            v = torch.cat((past[1], v), dim=2)
+        k, v = cache.update(layer, k, v)
         a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal)
         x = x + F.linear(a.transpose(1, 2).reshape(B, L, C), self.attn_proj.weight, self.attn_proj.bias)
         h = F.layer_norm(x, (C,), self.ln_2.weight, self.ln_2.bias, self.ln_2.eps)
-        h = F.gelu(F.linear(h, self.mlp_fc.weight, self.mlp_fc.bias), approximate="tanh")
-        return x + F.linear(h, self.mlp_proj.weight, self.mlp_proj.bias), (k, v)
+        h = F.gelu(F.linear(h, self.mlp_fc.weight, self.mlp_fc.bias))
+        return x + F.linear(h, self.mlp_proj.weight, self.mlp_proj.bias)
 
 
 class GPT(nn.Module):
@@ -95,15 +127,19 @@ class GPT(nn.Module):
                 nn.init.normal_(proj.weight, std=0.02 / math.sqrt(2 * n_layer))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
-                past: Cache | None = None) -> tuple[torch.Tensor, torch.Tensor, Cache]:
+                past: KVCache | None = None) -> tuple[torch.Tensor, torch.Tensor, KVCache]:
         """``input_ids``/``position_ids`` [B, L]; ``attention_mask`` [B, P + L] covers the
         ``P`` cached tokens and the new ones. Returns (hidden [B, L, C], logits [B, L, V],
-        the cache for all P + L tokens)."""
-        mask, is_causal = sdpa_mask(attention_mask, input_ids.shape[1])
+        the cache, now of all P + L tokens)."""
+        new = input_ids.shape[1]
+        cache = KVCache(self.wpe.num_embeddings) if past is None else past
+        if attention_mask.shape[1] != cache.length + new:
+            raise ValueError(f"attention_mask has {attention_mask.shape[1]} columns for {cache.length} cached "
+                             f"and {new} new tokens")
+        mask, is_causal = sdpa_mask(attention_mask, new)
         x = self.wte(input_ids) + self.wpe(position_ids)
-        cache: Cache = []
         for i, block in enumerate(self.blocks):
-            x, kv = block.forward(x, mask, is_causal, None if past is None else past[i])
-            cache.append(kv)
+            x = block.forward(x, mask, is_causal, cache, i)
+        cache.length += new
         h = F.layer_norm(x, (x.shape[-1],), self.ln_f.weight, self.ln_f.bias, self.ln_f.eps)
         return h, F.linear(h, self.wte.weight), cache

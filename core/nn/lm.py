@@ -31,8 +31,8 @@ class TokenPolicy(nn.Module):
     ``P`` cached tokens of ``past`` and the ``L`` new ones (1 = real, 0 = padding; prompts
     are left-padded); positions are the caller's, so a row's outputs do not depend on its
     padding. Logits and values are float32 even under autocast. A padded query position
-    gives finite (ignored) output. Pass each ``past`` to one next call only: a Hugging Face
-    cache is extended in place.
+    gives finite (ignored) output. Pass each ``past`` to one next call only, under
+    ``torch.no_grad()``: caches are extended in place.
     """
 
     tokenizer: Tokenizer
