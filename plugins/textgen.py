@@ -22,7 +22,7 @@ TEXTGEN_DEFAULTS: dict[str, Any] = {
     "total_timesteps": 46_080, "num_envs": 16, "num_steps": 24, "minibatch_size": 192,
     "update_epochs": 4, "learning_rate": 1e-4, "anneal_lr": False, "gamma": 1.0, "gae_lambda": 0.95,
     "vf_coef": 0.1, "ent_coef": 0.0, "max_grad_norm": 1.0, "kl_coef": 0.05, "kl_target": 0.1,
-    "kl_horizon": 2000, "temperature": 1.0, "init": "pretrained", "torch_threads": 2,
+    "kl_horizon": 2000, "temperature": 1.0, "init": "pretrained", "torch_threads": 1,
     "checkpoint_every": 40, "sample_every": 20,
 }
 

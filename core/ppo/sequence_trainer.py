@@ -212,7 +212,7 @@ class SequenceTrainer:
             var = torch.var(ret) if ret.numel() > 1 else torch.zeros(())
             explained = float(1 - torch.var(ret - v) / var) if var > 0 else float("nan")
         return {
-            "loss": float(terms.loss), "pg_loss": float(terms.pg_loss), "v_loss": float(terms.v_loss),
+            "loss": float(terms.loss.detach()), "pg_loss": float(terms.pg_loss), "v_loss": float(terms.v_loss),
             "entropy": float(terms.entropy), "approx_kl": kl_sum / epochs, "clipfrac": float(terms.clipfrac),
             "epochs": epochs, "explained_variance": explained, "first_logratio_max": first_ratio,
         }
