@@ -11,7 +11,14 @@ Registration: what the hooks in :mod:`agentctl.hookspecs` receive and what they 
 * :class:`RegisterEnv`, :class:`RegisterPolicy`, :class:`RegisterOpponent`,
   :class:`RegisterReward`: the ``register`` callback each hook is called with.
 * :class:`EnvFactory`, :class:`ReferenceEnvFactory`, :class:`PolicyBuilder`,
-  :class:`OpponentFactory`, :class:`RewardFn`: the callables a plugin registers.
+  :class:`OpponentFactory`, :class:`RewardFactory` (which builds a :class:`RewardFn`): the
+  callables a plugin registers.
+
+Text tasks (``kind="sequence"``)
+
+* The factory returns an :class:`agentctl.sequences.SequenceTask` (prompts, stop strings, a
+  reward spec): a dataclass, not a Protocol, defined beside the trainer that reads it.
+* :class:`RewardFactory` / :class:`RewardFn`: how a registered reward scores completions.
 
 Two-player zero-sum games (``kind="multi"``)
 
@@ -42,7 +49,7 @@ if TYPE_CHECKING:  # type names only: importing this module stays cheap (no nump
 __all__ = [
     "EnvFactory", "FramedGames", "Opponent", "OpponentFactory", "PolicyBuilder", "RecordedGames",
     "ReferenceEnvFactory", "RegisterEnv", "RegisterOpponent", "RegisterPolicy", "RegisterReward",
-    "RewardFn", "SearchState", "SearchableGames", "TurnBasedGames",
+    "RewardFactory", "RewardFn", "SearchState", "SearchableGames", "TurnBasedGames",
 ]
 
 
@@ -67,7 +74,8 @@ class RegisterEnv(Protocol):
           when only one plugin registers it, else ``plugin/name``.
         - ``entry_point``: an :class:`EnvFactory` or ``"pkg.module:function"`` naming one.
         - ``kind``: ``"single"`` (the factory returns a Gymnasium ``VectorEnv``), ``"multi"``
-          (a :class:`TurnBasedGames`) or ``"sequence"`` (text generation; not trained yet).
+          (a :class:`TurnBasedGames`) or ``"sequence"`` (an :class:`agentctl.sequences.SequenceTask`:
+          a text task, trained with token-level PPO on the ``lm`` policy).
         - ``default_config``: PPO config overrides that suit this env (users override them with
           ``--config``/``--set``); ``"env_kwargs"`` in it are passed to the factory too.
         - ``policy``: the default policy builder's name (``"mlp"`` when None).
@@ -100,8 +108,9 @@ class RegisterOpponent(Protocol):
 class RegisterReward(Protocol):
     """``register`` as :func:`agentctl.hookspecs.register_rewards` receives it."""
 
-    def __call__(self, name: str, fn: str | RewardFn, /, *, description: str = "") -> None:
-        """Register reward function ``name`` for sequence envs."""
+    def __call__(self, name: str, fn: str | RewardFactory, /, *, description: str = "") -> None:
+        """Register reward ``name`` for sequence envs: ``fn`` is its :class:`RewardFactory` (or
+        ``"pkg.module:function"`` naming one). Tasks and users name it in reward specs."""
 
 
 # -- what plugins register -----------------------------------------------------------------------
@@ -110,8 +119,9 @@ class EnvFactory(Protocol):
 
     Returns ``num_envs`` environments stepped together: a Gymnasium ``VectorEnv`` with
     NEXT_STEP autoreset (``kind="single"``; masked envs give ``{"observation", "action_mask"}``
-    dict observations) or a :class:`TurnBasedGames` with ``num_games == num_envs``
-    (``kind="multi"``). ``seed`` seeds everything random inside (None: unseeded); the same seed
+    dict observations), a :class:`TurnBasedGames` with ``num_games == num_envs``
+    (``kind="multi"``), or an :class:`agentctl.sequences.SequenceTask` (``kind="sequence"``;
+    ``num_envs`` is the completions per rollout, which the trainer samples itself). ``seed`` seeds everything random inside (None: unseeded); the same seed
     must give the same games, or training is not reproducible. ``env_kwargs`` are the
     registered ``env_kwargs`` updated by the run's ``env_kwargs`` config; a key the factory does
     not take is reported to the user as a bad setting (so name every accepted keyword).
@@ -155,10 +165,28 @@ class OpponentFactory(Protocol):
 
 
 class RewardFn(Protocol):
-    """A sequence env's reward: ``fn(prompt, response) -> float`` (sequence training is not
-    implemented yet; this is the shape the scaffold and the hook record)."""
+    """A sequence env's reward, batched: ``fn(prompts, responses) -> one float per response``.
 
-    def __call__(self, prompt: str, response: str) -> float: ...
+    ``responses[i]`` is the decoded completion of ``prompts[i]`` (without the prompt, cut at the
+    task's stop strings; possibly empty). Return ``len(responses)`` finite numbers: a reward
+    that raises, returns another count or a NaN/inf stops training with one line naming it.
+    A ``python:MODULE:FUNCTION`` reward spec names a ``RewardFn`` directly, unregistered.
+    """
+
+    def __call__(self, prompts: Sequence[str], responses: Sequence[str]) -> Sequence[float]: ...
+
+
+class RewardFactory(Protocol):
+    """What ``register_rewards`` registers: ``factory(arg) -> RewardFn``, called once per run.
+
+    ``arg`` is the text after the first ``:`` of the reward spec's term (``keyword:great|good``
+    gives ``"great|good"``; None without one). Check it and raise
+    :class:`agentctl.errors.UserError` for a bad one; do expensive set-up (a lexicon, a model)
+    here, not in the returned function, which runs once per rollout. Reward specs combine
+    terms: ``sentiment+0.1*length:24`` (``[WEIGHT*]NAME[:ARG]`` joined by ``+``).
+    """
+
+    def __call__(self, arg: str | None) -> RewardFn: ...
 
 
 # -- two-player games ----------------------------------------------------------------------------

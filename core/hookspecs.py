@@ -75,8 +75,8 @@ def register_opponents(register: RegisterOpponent) -> None:
 
 @hookspec
 def register_rewards(register: RegisterReward) -> None:
-    """Register reward functions for sequence envs: ``register(name, fn, *, description="")``
-    (:class:`agentctl.contracts.RewardFn`)."""
+    """Register rewards for sequence envs: ``register(name, factory, *, description="")``, where
+    ``factory(arg) -> fn(prompts, responses) -> list[float]`` (:class:`agentctl.contracts.RewardFactory`)."""
 
 
 @hookspec
