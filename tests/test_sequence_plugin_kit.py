@@ -146,7 +146,7 @@ def test_a_broken_sequence_plugin_fails_naming_the_problem(host, case):
 
 
 def test_a_reward_that_is_not_a_factory_fails_its_own_check_with_the_contract(host):
-    report, by_name = checks(host, plugin(reward=old_style_reward))
+    _, by_name = checks(host, plugin(reward=old_style_reward))
     status, detail = by_name["reward brk-score"]
     assert status == FAIL and "a registered reward is a factory: factory(arg) -> fn(prompts, responses)" in detail
 
@@ -177,8 +177,8 @@ def test_registered_rewards_are_called_with_their_envs_prompts_and_argument(host
     mod = plugin(config={"reward": "brk-score:7"}, register_rewards=register_rewards)
     report, by_name = checks(host, mod)
     assert by_name["reward brk-score"][0] == PASS and set(seen["7"]) <= set(PROMPTS), report.format()
-    assert by_name["reward brk-words"] == (SKIP, "needs an argument (reward 'brk-words' needs words: "
-                                                 "brk-words:a|b); no env of this plugin names one")
+    skipped = "needs an argument (reward 'brk-words' needs words: brk-words:a|b); no env of this plugin names one"
+    assert by_name["reward brk-words"] == (SKIP, skipped)
 
 
 def test_a_policy_whose_kv_cache_disagrees_with_a_full_pass_fails(host):
