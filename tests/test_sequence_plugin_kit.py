@@ -203,3 +203,29 @@ def test_a_policy_whose_kv_cache_disagrees_with_a_full_pass_fails(host):
     status, detail = by_name["env brk: policy"]
     assert status == FAIL and "KV-cache path (past=...) gives other logits than a full forward pass" in detail, \
         report.format()
+
+
+def test_a_hugging_face_policy_passes_the_token_policy_check(tmp_path):
+    """The check holds for `hf_model=PATH` too (its cache is a transformers object, extended in
+    place); a tiny random GPT-2 and a byte-level BPE are built here, nothing is downloaded."""
+    transformers = pytest.importorskip("transformers")
+    tokenizers = pytest.importorskip("tokenizers")
+    import torch
+    from agentctl.nn.lm import build_lm
+    from agentctl.testing import check_token_policy
+    from tokenizers import decoders, models, pre_tokenizers, trainers
+
+    tok = tokenizers.Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(PROMPTS + ["the movie was great", "what a day"], trainers.BpeTrainer(
+        vocab_size=300, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    eos = tok.token_to_id("<|endoftext|>")
+    transformers.PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>").save_pretrained(tmp_path)
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(n_layer=1, n_head=2, n_embd=16, n_positions=32,
+                                     vocab_size=tok.get_vocab_size(), bos_token_id=eos, eos_token_id=eos)
+    transformers.AutoModelForCausalLM.from_config(config).save_pretrained(tmp_path)
+    policy = build_lm(None, None, hf_model=str(tmp_path))
+    detail = check_token_policy(policy, PROMPTS, max_new_tokens=4)
+    assert f"{len(PROMPTS)} prompts tokenized" in detail and f"vocab {tok.get_vocab_size()})" in detail, detail
