@@ -371,7 +371,9 @@ def test_go_alone_trains_with_the_builtin_resnet(run_cli):
     rows = {r["name"]: r for r in json.loads(run_cli("plugins", "--json", env=env).stdout)}
     assert rows["classic"]["status"] == "disabled" and rows["go"]["status"] == "ok"
     assert rows["builtin"]["status"] == "ok" and rows["builtin"]["distribution"] == "agentctl"
-    assert rows["builtin"]["registered"] == ["policy:mlp", "policy:cnn", "policy:resnet"]
+    assert rows["builtin"]["registered"] == ["policy:mlp", "policy:cnn", "policy:resnet", "policy:lm",
+                                             "reward:sentiment", "reward:keyword", "reward:length",
+                                             "reward:classifier"]
     out = run_cli("train", "--env", "go", "--steps", "2000", "--set", "num_envs=8", "--set", "num_steps=32",
                   "--set", "minibatch_size=128", "--set", "tensorboard=false", "--run-dir", "run", "--json",
                   env=env, timeout=300)
@@ -389,7 +391,9 @@ def test_builtin_plugin_in_every_host(host):
     first = host.plugins[0]
     assert (first.name, first.distribution, first.module, first.status) == \
         ("builtin", "agentctl", "agentctl.builtin", "ok")
-    assert first.registered == [("policy", "builtin/mlp"), ("policy", "builtin/cnn"), ("policy", "builtin/resnet")]
+    assert first.registered == [("policy", "builtin/mlp"), ("policy", "builtin/cnn"), ("policy", "builtin/resnet"),
+                                ("policy", "builtin/lm"), ("reward", "builtin/sentiment"), ("reward", "builtin/keyword"),
+                                ("reward", "builtin/length"), ("reward", "builtin/classifier")]
     assert host.pm.get_plugin("builtin") is builtin and builtin.AGENTCTL_API == 1
     host.add_module(classic, "classic")
     assert {c for c, _ in host.plugins[1].registered} == {"env"}
