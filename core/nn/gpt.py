@@ -25,9 +25,10 @@ class KVCache:
     """Every layer's keys and values ([B, n_head, T, head_dim]) for the ``length`` tokens seen
     so far.
 
-    Cached steps write into buffers as long as the context, in place: a fresh tensor per
-    layer per token costs more (in new memory) than the step's arithmetic. So a cache is
-    extended in place; pass each one to a single next step, under ``torch.no_grad()``."""
+    Cached steps write into buffers with room to spare (twice the tokens so far, at most
+    ``capacity`` unless more are needed), in place: a fresh tensor per layer per token costs
+    more time (in new memory) than a step's arithmetic. So a cache is extended in place;
+    pass each one to a single next step, under ``torch.no_grad()``."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
@@ -42,9 +43,10 @@ class KVCache:
             self.values.append(v)
             return k, v
         start, end = self.length, self.length + k.shape[2]
-        if self.keys[layer].shape[2] < end:  # the first cached step (or past capacity): make room
-            self.keys[layer] = _grown(self.keys[layer], start, max(end, self.capacity))
-            self.values[layer] = _grown(self.values[layer], start, max(end, self.capacity))
+        if self.keys[layer].shape[2] < end:  # full (always so at the first cached step): make room
+            size = max(end, min(2 * end, self.capacity))  # doubling, so copies stay rare
+            self.keys[layer] = _grown(self.keys[layer], start, size)
+            self.values[layer] = _grown(self.values[layer], start, size)
         self.keys[layer][:, :, start:end] = k
         self.values[layer][:, :, start:end] = v
         return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
