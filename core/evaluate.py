@@ -45,6 +45,18 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
         return {"env": spec.name, "checkpoint": state["path"], **result}
     if opponent:
         raise UserError(f"--opponent applies to multi-agent envs; {spec.name!r} is {spec.kind!r}")
+    if spec.kind == "sequence":
+        from agentctl.sampling import completions, scorer_for
+
+        task = make_envs(spec, cfg, num_envs=1, seed=int_seed(seed, Stream.ENVS))
+        rows = completions(policy, task.sample_prompts(episodes), scorer_for(registry, cfg, task),
+                           max_tokens=cfg.num_steps, temperature=cfg.temperature, greedy=deterministic,
+                           seed=int_seed(seed, Stream.ACTIONS), stop=task.stop)
+        returns = [r["score"] for r in rows]
+        return {"env": spec.name, "checkpoint": state["path"], "episodes": len(returns),
+                "mean_return": float(np.mean(returns)), "std_return": float(np.std(returns)),
+                "min_return": float(np.min(returns)), "max_return": float(np.max(returns)),
+                "deterministic": deterministic, "samples": rows[:3]}
     if playouts:
         raise UserError(f"--playouts (tree search) applies to two-player games; {spec.name!r} is {spec.kind!r}")
     num_envs = min(episodes, 8)

@@ -36,30 +36,39 @@ def sample_completions(path: str, registry: Registry | None, prompts: list[str],
 
     registry = default_registry(registry)
     state = ckpt.load(path)
-    scorer, stop = None, ()
     if state.get("kind") == "pretrained":
-        policy = _pretrained_policy(state)
-        budget, temp = 32, 1.0
         if not prompts:
             raise UserError(f"{state['path']} is a pretrained model with no env: give --prompt TEXT")
-    else:
-        policy, spec, cfg = load_policy(state, registry)
-        if spec.kind != "sequence":
-            raise UserError(f"{state['path']} is a checkpoint of {spec.kind} env {spec.name!r}; "
-                            "`agentctl sample` needs a sequence (text) env's checkpoint")
-        from agentctl.text.scoring import build_scorer
+        return completions(_pretrained_policy(state), [p for p in prompts for _ in range(count)], None,
+                           max_tokens=max_tokens or 32, temperature=temperature or 1.0, greedy=greedy, seed=seed)
+    policy, spec, cfg = load_policy(state, registry)
+    if spec.kind != "sequence":
+        raise UserError(f"{state['path']} is a checkpoint of {spec.kind} env {spec.name!r}; "
+                        "`agentctl sample` needs a sequence (text) env's checkpoint")
+    task = make_envs(spec, cfg, num_envs=1, seed=seed)
+    batch = [p for p in (prompts or list(task.prompts[:4])) for _ in range(count)]
+    return completions(policy, batch, scorer_for(registry, cfg, task), stop=task.stop,
+                       max_tokens=max_tokens or cfg.num_steps, temperature=temperature or cfg.temperature,
+                       greedy=greedy, seed=seed)
 
-        task = make_envs(spec, cfg, num_envs=1, seed=seed)
-        scorer = build_scorer(registry, cfg.reward or task.reward)
-        stop = task.stop
-        prompts = prompts or list(task.prompts[:4])
-        budget, temp = cfg.num_steps, cfg.temperature
+
+def scorer_for(registry: Registry, cfg: Any, task: Any) -> Any:
+    from agentctl.text.scoring import build_scorer
+
+    return build_scorer(registry, cfg.reward or task.reward)
+
+
+def completions(policy: Any, prompts: list[str], scorer: Any, *, max_tokens: int, temperature: float,
+                greedy: bool, seed: int, stop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """One completion of each prompt (a row per prompt), scored by ``scorer`` when given."""
+    import torch
+    from agentctl.text.generate import complete
+
     generator = torch.Generator().manual_seed(seed)
-    batch = [p for p in prompts for _ in range(count)]
     with torch.no_grad():
-        gen, texts = complete(policy, batch, max_tokens or budget, temperature=temperature or temp,
-                              generator=generator, greedy=greedy, stop=stop)
-    scores = scorer(batch, texts) if scorer is not None else [None] * len(texts)
+        gen, texts = complete(policy, prompts, max_tokens, temperature=temperature, generator=generator,
+                              greedy=greedy, stop=stop)
+    scores = scorer(prompts, texts) if scorer is not None else [None] * len(texts)
     return [{"prompt": p, "completion": t, "tokens": int(n), "ended": bool(e),
              "score": None if s is None else float(s)}
-            for p, t, n, e, s in zip(batch, texts, gen.lengths.tolist(), gen.ended.tolist(), scores)]
+            for p, t, n, e, s in zip(prompts, texts, gen.lengths.tolist(), gen.ended.tolist(), scores)]

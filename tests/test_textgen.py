@@ -123,6 +123,10 @@ def test_textgen_trains_resumes_exactly_and_samples(tmp_path, run_cli):
     assert len(rows) == 3 and all(r["prompt"] == "the movie was" and isinstance(r["score"], float) for r in rows)
     again = run_cli("sample", "--checkpoint", "a", "--prompt", "the movie was", "-n", "3", "--json", "--seed", "5")
     assert again.stdout == s.stdout
+    e = run_cli("eval", "--checkpoint", "a", "--episodes", "5", "--json")
+    assert e.returncode == 0, e.stderr
+    result = json.loads(e.stdout.splitlines()[-1])
+    assert result["episodes"] == 5 and -1.0 <= result["mean_return"] <= 1.0  # VADER compound
 
 
 @pytest.mark.parametrize("estimator", ["grpo", "rloo"])
