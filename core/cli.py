@@ -151,6 +151,40 @@ def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}"
 
 
+@cli.command()
+@click.option("--env", "env_name", help="Sequence env whose policy_kwargs to use (e.g. textgen).")
+@click.option("--corpus", "corpus_path", type=click.Path(),
+              help="UTF-8 text file (default: the Python standard library's docstrings).")
+@click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps (default: the warm start's recipe).")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Checkpoint to write (default: the env's cached warm start; pretrained.pt with "
+                   "--corpus/--steps/--seed).")
+@click.option("--set", "sets", multiple=True, metavar="policy_kwargs.KEY=VALUE", help="Model size (repeatable).")
+@click.option("--seed", type=int, help="Random seed.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
+def pretrain(env_name: str | None, corpus_path: str | None, steps: int | None, out: str | None,
+             sets: tuple[str, ...], seed: int | None, device: str, as_json: bool) -> None:
+    """Warm-start a language model: next-token training of the built-in GPT on a corpus."""
+    from agentctl.pretrain import pretrain_command
+
+    summary = pretrain_command(get_host().registry, env_name, sets, corpus_path, steps, seed, out, device,
+                               quiet=as_json)
+    if summary["interrupted"]:
+        click.echo(f"interrupted at step {summary['steps']:,}; the checkpoint holds what was trained", err=True)
+    if as_json:
+        _emit_json(summary)
+    else:
+        done = "already cached" if summary["cached"] else f"trained {summary['steps']:,} steps"
+        click.echo(f"{done}: loss {summary['loss']:.3f} nats/token on {summary['corpus']}\n"
+                   f"checkpoint: {summary['checkpoint']}\n"
+                   + ("the env's default (init = \"pretrained\") starts from it"
+                      if summary["default"] else
+                      f"use it: agentctl train --env {env_name or 'textgen'} --init {summary['checkpoint']}"))
+    if summary["interrupted"]:
+        sys.exit(128 + summary["signal"])
+
+
 @cli.command("eval")
 @click.option("--checkpoint", "path", required=True, type=click.Path(exists=True),
               help="Checkpoint file or run dir (its latest checkpoint).")
