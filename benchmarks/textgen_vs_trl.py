@@ -17,6 +17,17 @@ files (read with ``ast``; nothing is downloaded), once per invocation; every sid
 tokenizer.json. Its sha256 is in the output (it depends on the Python version's stdlib).
 
 Sides (each (side, seed) is a fresh subprocess; sides interleaved per seed, one at a time):
+  ours_gae          agentctl's SequenceTrainer (the engine ``agentctl train --env textgen`` runs), built
+                    through the library API: the built-in GPT (``lm`` policy, n_layer 2, n_head 2,
+                    n_embd 64, context_length 64, the same tokenizer.json; value head on the shared
+                    trunk), advantage=gae, num_envs 16, num_steps 16, minibatch_size 256, update_epochs 4,
+                    Adam eps 1e-8, no lr annealing, clipped value loss, fixed kl_coef (kl_target 0),
+                    advantages normalised per minibatch (= the batch, as TRL whitens them), no gradient
+                    clipping (as TRL's PPO). A sampled EOS does not end a completion (the work is exactly
+                    16 new tokens; ``--ours-eos-stops`` restores agentctl's stop at EOS).
+  ours_grpo         the same with advantage=grpo, group_size 4 (4 prompts x 4 completions), no critic,
+                    no further advantage normalisation, gradient norm clipped at 1 (as TRL's GRPO). Our
+                    KL is a per-token penalty in the reward (k1), TRL's GRPO puts a k3 KL in the loss.
   trl_ppo           ``trl.experimental.ppo.PPOTrainer`` as shipped. Policy GPT2LMHeadModel, value
                     model a separate GPT2ForSequenceClassification (num_labels=1, same config and seed:
                     TRL's PPO has no shared value head), reference = TRL's own copy of the policy.
@@ -46,9 +57,10 @@ recorded inside the reward function, so every side is measured the same way; ``f
 mean over the last 10% of updates (5 of 50), ``first_reward`` over the first 10%.
 Torch runs with ``--threads`` intra-op threads (default 1) and TOKENIZERS_PARALLELISM=false.
 
-Output (JSON lines, printed and written to ``--out``): one line per (side, seed) with ``wall_s`` and
-``final_reward`` (and the per-update reward curve), then one summary line per side (means over seeds)
-and one per comparison with the wall-time ratio.
+Output (JSON lines, printed and written to ``--out`` as they come): one line per (side, seed) with
+``wall_s`` and ``final_reward`` (and the per-update reward curve; a failed run is a line with its
+``error``), then one summary line per side (means over the seeds that ran, with the agentctl commit
+measured) and one per comparison with the wall-time ratio.
 """
 
 from __future__ import annotations
@@ -78,8 +90,10 @@ SUBJECTS = ("the movie", "the film", "the book", "the show", "the play", "the so
 VERBS = ("was", "is", "felt", "seemed")
 PROMPTS = [f"{subject} {verb}" for subject in SUBJECTS for verb in VERBS]  # 64 distinct prompts
 
-SIDES = ("trl_ppo", "trl_ppo_gcfreeze", "trl_grpo")
-COMPARISONS = (("trl_ppo_gcfreeze", "trl_ppo"),)  # (numerator, denominator) of the wall-time ratio
+SIDES = ("ours_gae", "trl_ppo", "trl_ppo_gcfreeze", "ours_grpo", "trl_grpo")
+# (numerator, denominator) of each wall-time ratio
+COMPARISONS = (("ours_gae", "trl_ppo_gcfreeze"), ("ours_gae", "trl_ppo"), ("ours_grpo", "trl_grpo"),
+               ("trl_ppo_gcfreeze", "trl_ppo"))
 
 
 # ---------------------------------------------------------------- the shared pieces
@@ -161,11 +175,11 @@ def save_initial_policy(tokenizer, seed: int, folder: Path) -> Path:
 
 def common_args(seed: int, out_dir: str) -> dict:
     """TrainingArguments shared by both TRL trainers: fp32 on CPU, constant lr, no logging or saving."""
-    return dict(output_dir=out_dir, seed=seed, learning_rate=LR, lr_scheduler_type="constant",
-                per_device_train_batch_size=BATCH, gradient_accumulation_steps=1,
-                bf16=False, fp16=False, gradient_checkpointing=False, use_cpu=True,
-                report_to="none", save_strategy="no", logging_steps=10_000, disable_tqdm=True,
-                dataloader_num_workers=0)
+    return {"output_dir": out_dir, "seed": seed, "learning_rate": LR, "lr_scheduler_type": "constant",
+            "per_device_train_batch_size": BATCH, "gradient_accumulation_steps": 1,
+            "bf16": False, "fp16": False, "gradient_checkpointing": False, "use_cpu": True,
+            "report_to": "none", "save_strategy": "no", "logging_steps": 10_000, "disable_tqdm": True,
+            "dataloader_num_workers": 0}
 
 
 def quiet(trainer) -> None:
@@ -197,7 +211,12 @@ def summarise(rewards: list[float]) -> dict:
 def run_trl_ppo(tokenizer_json: Path, seed: int, updates: int, freeze: bool, work: Path) -> dict:
     import torch
     from datasets import Dataset
-    from transformers import DataCollatorWithPadding, GPT2ForSequenceClassification, GPT2LMHeadModel, set_seed
+    from transformers import (
+        DataCollatorWithPadding,
+        GPT2ForSequenceClassification,
+        GPT2LMHeadModel,
+        set_seed,
+    )
     from transformers.modeling_outputs import BaseModelOutput
     from trl.experimental.ppo import PPOConfig, PPOTrainer
 
@@ -286,35 +305,104 @@ def run_trl_grpo(tokenizer_json: Path, seed: int, updates: int, freeze: bool, wo
     return {"wall_s": round(wall, 3), **summarise(rewards)}
 
 
+# ---------------------------------------------------------------- ours
+
+def run_ours(tokenizer_json: Path, seed: int, updates: int, advantage: str, work: Path,
+             eos_stops: bool = False) -> dict:
+    """agentctl's SequenceTrainer through the library API (what ``agentctl train`` builds, minus the
+    run dir, progress bar and checkpoints): the built-in GPT with the same tokenizer.json and shape.
+    Unless ``eos_stops``, a sampled EOS does not end a completion (the work is exactly 16 new tokens,
+    as TRL's PPO with stop_token=None): the trainer has no setting for that, so the policy's tokenizer
+    gets an eos_id no token has (generation is the only reader of eos_id on this path)."""
+    import numpy as np
+    import torch
+    from agentctl.config import resolve
+    from agentctl.nn.lm import build_lm
+    from agentctl.ppo.sequence_trainer import SequenceTrainer
+    from agentctl.run import seed_everything
+    from agentctl.seeding import Stream, int_seed
+    from agentctl.sequences import SequenceTask
+
+    critic = advantage == "gae"
+    cfg = resolve({
+        "seed": seed, "device": "cpu", "torch_threads": torch.get_num_threads(), "tensorboard": False,
+        "total_timesteps": updates * BATCH * NEW_TOKENS, "num_envs": BATCH, "num_steps": NEW_TOKENS,
+        "minibatch_size": BATCH * NEW_TOKENS // MINIBATCHES, "update_epochs": EPOCHS,
+        "learning_rate": LR, "anneal_lr": False, "adam_eps": 1e-8, "gamma": GAMMA, "gae_lambda": LAMBDA,
+        "clip_coef": CLIP, "clip_vloss": True, "vf_clip_coef": CLIP_VALUE, "vf_coef": VF_COEF, "ent_coef": 0.0,
+        # As the TRL trainer on the other side: PPO whitens advantages over the batch and does not clip
+        # gradients; GRPO normalises within groups only and clips the gradient norm at 1.
+        "norm_adv": critic, "max_grad_norm": 0.0 if critic else 1.0,
+        "kl_coef": KL_COEF, "kl_target": 0.0, "temperature": TEMPERATURE,
+        "advantage": advantage, "group_size": GROUP, "sample_every": 0,
+    })
+    seed_everything(int_seed(seed, Stream.INIT))
+    policy = build_lm(None, None, tokenizer=str(tokenizer_json), n_layer=N_LAYER, n_head=N_HEAD, n_embd=N_EMBD,
+                      context_length=CONTEXT)
+    if not eos_stops:
+        policy.tokenizer.eos_id = -1
+    task = SequenceTask(prompts=PROMPTS, reward="sentiment", seed=int_seed(seed, Stream.ENVS))
+    rewards: list[float] = []
+
+    def scorer(prompts, texts):
+        scores = vader(list(texts))
+        rewards.append(sum(scores) / len(scores))
+        return np.asarray(scores, dtype=np.float64)
+
+    trainer = SequenceTrainer(cfg, task, policy, scorer, torch.device("cpu"))
+    gc.collect()
+    ended = 0
+    start = time.perf_counter()
+    for _ in range(updates):
+        metrics = trainer.step()
+        ended += round(metrics["ended_rate"] * BATCH)
+    wall = time.perf_counter() - start
+    assert len(rewards) == updates, f"scorer called {len(rewards)} times for {updates} updates"
+    return {"wall_s": round(wall, 3), "eos_stops": eos_stops, "ended_early": ended, **summarise(rewards)}
+
+
 RUNNERS = {
-    "trl_ppo": lambda tok, seed, updates, work: run_trl_ppo(tok, seed, updates, False, work),
-    "trl_ppo_gcfreeze": lambda tok, seed, updates, work: run_trl_ppo(tok, seed, updates, True, work),
-    "trl_grpo": lambda tok, seed, updates, work: run_trl_grpo(tok, seed, updates, False, work),
+    "trl_ppo": lambda tok, seed, updates, eos_stops, work: run_trl_ppo(tok, seed, updates, False, work),
+    "trl_ppo_gcfreeze": lambda tok, seed, updates, eos_stops, work: run_trl_ppo(tok, seed, updates, True, work),
+    "trl_grpo": lambda tok, seed, updates, eos_stops, work: run_trl_grpo(tok, seed, updates, False, work),
+    "ours_gae": lambda tok, seed, updates, eos_stops, work: run_ours(tok, seed, updates, "gae", work, eos_stops),
+    "ours_grpo": lambda tok, seed, updates, eos_stops, work: run_ours(tok, seed, updates, "grpo", work, eos_stops),
 }
 
 
 # ---------------------------------------------------------------- driver
 
-def worker(side: str, tokenizer_json: Path, seed: int, updates: int, threads: int) -> None:
+def worker(side: str, tokenizer_json: Path, seed: int, updates: int, threads: int, eos_stops: bool) -> None:
     import torch
 
     torch.set_num_threads(threads)
     with tempfile.TemporaryDirectory(prefix=f"textgen-{side}-") as work:
-        result = RUNNERS[side](tokenizer_json, seed, updates, Path(work))
+        result = RUNNERS[side](tokenizer_json, seed, updates, eos_stops, Path(work))
     print(json.dumps({"side": side, "seed": seed, "threads": torch.get_num_threads(), **result}))
 
 
-def _spawn(side: str, tokenizer_json: Path, seed: int, updates: int, threads: int) -> dict:
+def _spawn(side: str, tokenizer_json: Path, seed: int, updates: int, threads: int, eos_stops: bool) -> dict:
+    """One run in a fresh process; a run that fails (a diverged trainer, say) is a line with its error."""
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", side, "--tokenizer", str(tokenizer_json),
            "--seeds", str(seed), "--updates", str(updates), "--threads", str(threads)]
+    cmd += ["--ours-eos-stops"] if eos_stops else []
     env = dict(os.environ, TOKENIZERS_PARALLELISM="false", TRL_EXPERIMENTAL_SILENCE="1",
                OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
-    load = os.getloadavg()[0]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    load = round(os.getloadavg()[0], 2)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
-        raise SystemExit(f"{side} seed {seed} failed (exit {proc.returncode})")
-    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "loadavg_1m": round(load, 2)}
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"side": side, "seed": seed, "error": f"exit {proc.returncode}: {last}", "loadavg_1m": load}
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "loadavg_1m": load}
+
+
+def code_version() -> dict:
+    """The agentctl commit measured, and whether its source had uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    git = lambda *a: subprocess.run(["git", *a], cwd=root, capture_output=True, text=True, check=False).stdout.strip()
+    return {"agentctl_commit": git("rev-parse", "--short", "HEAD"),
+            "agentctl_dirty": bool(git("status", "--porcelain", "core", "plugins", "envs"))}
 
 
 def main() -> None:
@@ -323,52 +411,57 @@ def main() -> None:
     ap.add_argument("--seeds", default="42,43,44", help="comma-separated seeds; each (side, seed) is one run")
     ap.add_argument("--updates", type=int, default=50)
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads per run")
+    ap.add_argument("--ours-eos-stops", action="store_true",
+                    help="let a sampled EOS end our completions (agentctl's normal behaviour; not the TRL work)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "textgen_vs_trl.json"))
     ap.add_argument("--worker", choices=SIDES, help=argparse.SUPPRESS)
     ap.add_argument("--tokenizer", help=argparse.SUPPRESS)
     args = ap.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.worker:
-        worker(args.worker, Path(args.tokenizer), seeds[0], args.updates, args.threads)
+        worker(args.worker, Path(args.tokenizer), seeds[0], args.updates, args.threads, args.ours_eos_stops)
         return
     sides = args.sides.split(",")
     unknown = [s for s in sides if s not in SIDES]
     if unknown:
         raise SystemExit(f"unknown side(s) {unknown}; choose from {', '.join(SIDES)}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("")
 
-    lines: list[dict] = []
-
-    def emit(line: dict) -> None:
-        lines.append(line)
+    def emit(line: dict) -> None:  # written as it comes, so a stopped run keeps what it measured
         print(json.dumps(line), flush=True)
+        with out.open("a") as f:
+            f.write(json.dumps(line) + "\n")
 
     with tempfile.TemporaryDirectory(prefix="textgen-bench-") as tmp:
         tokenizer_json = Path(tmp) / "tokenizer.json"
         os.environ["TOKENIZERS_PARALLELISM"] = "false"
         sha = train_tokenizer(tokenizer_json)
-        runs = {side: [] for side in sides}
+        runs: dict[str, list[dict]] = {side: [] for side in sides}
         for seed in seeds:
             for side in sides:
-                run = _spawn(side, tokenizer_json, seed, args.updates, args.threads)
+                run = _spawn(side, tokenizer_json, seed, args.updates, args.threads, args.ours_eos_stops)
                 runs[side].append(run)
                 emit(run)
 
-    mean = lambda xs: sum(xs) / len(xs)
+    mean = lambda xs: sum(xs) / len(xs) if xs else None
     summary = {}
     for side, rs in runs.items():
-        summary[side] = {"wall_s": round(mean([r["wall_s"] for r in rs]), 3),
-                         "final_reward": round(mean([r["final_reward"] for r in rs]), 4),
-                         "first_reward": round(mean([r["first_reward"] for r in rs]), 4)}
+        ok = [r for r in rs if "error" not in r]
+        summary[side] = {"runs_ok": len(ok), "runs_failed": len(rs) - len(ok)}
+        if ok:
+            summary[side].update(wall_s=round(mean([r["wall_s"] for r in ok]), 3),
+                                 first_reward=round(mean([r["first_reward"] for r in ok]), 4),
+                                 final_reward=round(mean([r["final_reward"] for r in ok]), 4))
         emit({"summary": side, "seeds": seeds, "updates": args.updates, "threads": args.threads,
-              "tokenizer_sha256": sha, **summary[side]})
+              "tokenizer_sha256": sha, **code_version(), **summary[side]})
     for num, den in COMPARISONS:
-        if num in summary and den in summary:
+        if "wall_s" in summary.get(num, {}) and "wall_s" in summary.get(den, {}):
             emit({"compare": f"{num} / {den}", "seeds": seeds,
                   "wall_ratio": round(summary[num]["wall_s"] / summary[den]["wall_s"], 3),
                   f"{num}_final_reward": summary[num]["final_reward"],
                   f"{den}_final_reward": summary[den]["final_reward"]})
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("".join(json.dumps(line) + "\n" for line in lines))
 
 
 if __name__ == "__main__":
