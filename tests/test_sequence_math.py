@@ -86,3 +86,19 @@ def test_group_estimators_give_every_token_its_completions_advantage():
 def test_groups_must_divide_the_batch():
     with pytest.raises(ValueError, match="groups of 4"):
         grpo(torch.zeros(6), 4)
+
+
+def test_grpo_standardises_task_scores_not_kl_noise():
+    """A group whose completions all scored alike learns nothing from it, however their KL
+    penalties differ (the penalty is a loss term for grpo, not part of the standardised return)."""
+    mask = torch.ones(4, 3, dtype=torch.bool)
+    penalty = torch.tensor([[1e-3, -2e-3, 0.0], [4e-3, 0.0, 1e-3], [-1e-3, 0.0, 0.0], [2e-3, 2e-3, 2e-3]])
+    scores = torch.tensor([0.5, 0.5, 0.5, 0.5])
+    rewards = token_rewards(penalty, scores, mask)
+    adv, _ = token_advantages("grpo", rewards, torch.zeros(4, 3), mask, gamma=1.0, gae_lambda=1.0,
+                              group_size=4, scores=scores)
+    assert adv.abs().max() == 0
+    scores = torch.tensor([1.0, 0.0, 0.0, 0.0])
+    adv, _ = token_advantages("grpo", token_rewards(penalty, scores, mask), torch.zeros(4, 3), mask,
+                              gamma=1.0, gae_lambda=1.0, group_size=4, scores=scores)
+    assert adv[:, 0].tolist() == pytest.approx(grpo(scores, 4).tolist())

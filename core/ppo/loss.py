@@ -63,9 +63,10 @@ def value_loss(
     return 0.5 * torch.max(unclipped, (clipped - returns).square()).mean()
 
 
-def approx_kl(logratio: torch.Tensor) -> torch.Tensor:
-    """k3 estimator of KL(old || new): mean((r - 1) - log r), detached (>= 0, low variance)."""
-    lr = logratio.detach()
+def approx_kl(logratio: torch.Tensor, detach: bool = True) -> torch.Tensor:
+    """k3 estimator of KL(old || new): mean((r - 1) - log r) with ``logratio = log new - log old``
+    (>= 0, low variance); detached unless asked (GRPO's KL loss term backpropagates it)."""
+    lr = logratio.detach() if detach else logratio
     return (lr.exp() - 1.0 - lr).mean()
 
 

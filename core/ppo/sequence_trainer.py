@@ -11,9 +11,10 @@ Rewards per response token ``t`` of completion ``i`` (``T_i`` real tokens):
     r_t = -kl_coef * (log pi(a_t) - log pi_ref(a_t)) + [t == T_i - 1] * score_i
 
 ``gae`` runs :func:`agentctl.ppo.advantages.gae` over the tokens (gamma, normally 1, and
-lambda from the config; the episode terminates at the last real token). ``grpo`` and
-``rloo`` give every token of a completion the advantage of its whole return
-``sum_t r_t`` within its prompt's group, and train no critic.
+lambda from the config; the episode terminates at the last real token). ``rloo`` gives every
+token of a completion the leave-one-out advantage of its whole return ``sum_t r_t`` within its
+prompt's group; ``grpo`` standardises the task scores within the group and moves the KL
+penalty into the loss (``kl_coef * k3(pi, pi_ref)`` per token). Neither trains a critic.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from agentctl.config import PPOConfig
 from agentctl.errors import TrainingDiverged
 from agentctl.ppo.advantages import gae, grpo, rloo
 from agentctl.ppo.kl import AdaptiveKL, kl_penalty
-from agentctl.ppo.loss import ppo_loss
+from agentctl.ppo.loss import approx_kl, ppo_loss
 from agentctl.ppo.trainer import clip_grad_norm, make_optimizer, schedule
 from agentctl.seeding import Stream, int_seed, rng
 from agentctl.sequences import SequenceTask
@@ -48,8 +49,13 @@ def token_rewards(penalty: torch.Tensor, scores: torch.Tensor, mask: torch.Tenso
 
 
 def token_advantages(kind: str, rewards: torch.Tensor, values: torch.Tensor, mask: torch.Tensor, *,
-                     gamma: float, gae_lambda: float, group_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``[B, T]`` advantages and returns (0 on padding) by estimator ``kind``: gae, grpo or rloo."""
+                     gamma: float, gae_lambda: float, group_size: int,
+                     scores: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``[B, T]`` advantages and returns (0 on padding) by estimator ``kind``: gae, grpo or rloo.
+
+    grpo standardises the task ``scores`` alone: with the KL penalty inside the return, a group
+    whose completions scored alike would get advantages of +-1 made of KL noise divided by its
+    tiny spread. Its KL penalty is a loss term instead (as in DeepSeekMath), see the trainer."""
     if kind == "gae":
         values = values * mask
         next_values = torch.cat([values[:, 1:], torch.zeros_like(values[:, :1])], 1)
@@ -57,8 +63,10 @@ def token_advantages(kind: str, rewards: torch.Tensor, values: torch.Tensor, mas
         ends[torch.arange(mask.shape[0], device=mask.device), mask.sum(1) - 1] = True
         adv, ret = gae(rewards.T, values.T, next_values.T, ends.T, ends.T, gamma, gae_lambda)
         return adv.T * mask, ret.T * mask
-    total = rewards.sum(1)
-    per_seq = grpo(total, group_size) if kind == "grpo" else rloo(total, group_size)
+    if kind == "grpo":
+        per_seq = grpo(rewards.sum(1) if scores is None else scores, group_size)
+    else:
+        per_seq = rloo(rewards.sum(1), group_size)
     adv = per_seq[:, None] * mask
     return adv, adv
 
@@ -107,7 +115,7 @@ class SequenceTrainer:
             kl, penalty = kl_penalty(old_logp, ref_logp, self.kl.coef)
             rewards = token_rewards(penalty, scores, mask)
             advantages, returns = token_advantages(cfg.advantage, rewards, old_values, mask, gamma=cfg.gamma,
-                                                   gae_lambda=cfg.gae_lambda, group_size=self.group)
+                                                   gae_lambda=cfg.gae_lambda, group_size=self.group, scores=scores)
         n_tokens = int(mask.sum())
         mean_kl = float((kl * mask).sum() / n_tokens)
         self.mean_kls.append(mean_kl)
@@ -115,7 +123,7 @@ class SequenceTrainer:
         self.episodes.extend(zip(map(float, scores_raw), gen.lengths.tolist()))
         t1 = time.perf_counter()
         self.policy.train()
-        metrics = self._optimize(gen, mask, old_logp, old_values, advantages, returns, clip, perm0)
+        metrics = self._optimize(gen, mask, old_logp, old_values, ref_logp, advantages, returns, clip, perm0)
         kl_coef = self.kl.coef
         self.kl.update(mean_kl, len(prompts))
         self.update += 1
@@ -170,9 +178,11 @@ class SequenceTrainer:
         return logp, values
 
     def _optimize(self, gen: Generation, mask: torch.Tensor, old_logp: torch.Tensor, old_values: torch.Tensor,
-                  advantages: torch.Tensor, returns: torch.Tensor, clip: float, perm0: np.ndarray) -> dict[str, Any]:
+                  ref_logp: torch.Tensor, advantages: torch.Tensor, returns: torch.Tensor, clip: float,
+                  perm0: np.ndarray) -> dict[str, Any]:
         cfg = self.cfg
         critic = cfg.advantage == "gae"
+        kl_in_loss = cfg.advantage == "grpo"  # k3 KL to the reference as a loss term, weighted by kl_coef
         vf_clip = cfg.vf_clip_coef if cfg.clip_vloss else None
         finite = torch.ones((), dtype=torch.bool, device=self.device)
         kl_sum, epochs, terms, first_ratio = 0.0, 0, None, None
@@ -190,9 +200,12 @@ class SequenceTrainer:
                 )
                 if first_ratio is None:
                     first_ratio = float((logp[m].detach() - old_logp[idx][m]).abs().max())
-                finite &= torch.isfinite(terms.loss)
+                loss = terms.loss
+                if kl_in_loss and self.kl.coef > 0:
+                    loss = loss + self.kl.coef * approx_kl(ref_logp[idx][m] - logp[m], detach=False)
+                finite &= torch.isfinite(loss)
                 self.optimizer.zero_grad(set_to_none=True)
-                terms.loss.backward()
+                loss.backward()
                 if cfg.max_grad_norm > 0:
                     clip_grad_norm(self.params, cfg.max_grad_norm)
                 self.optimizer.step()
