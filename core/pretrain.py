@@ -49,7 +49,7 @@ EXPECTED = "about 2 minutes on 2 CPU cores"  # the default recipe's time, for th
 
 
 def pretrain(policy_kwargs: dict[str, Any], corpus_text: str, *, out: str | Path, steps: int,
-             batch_size: int = 16, seq_len: int = 0, lr: float = 3e-3, seed: int = 0, device: str = "cpu",
+             batch_size: int = 16, seq_len: int = 0, lr: float = 6e-3, seed: int = 0, device: str = "cpu",
              corpus: str = "", quiet: bool = False, stream: IO[str] | None = None) -> dict[str, Any]:
     """Train the ``lm`` policy on ``corpus_text`` for ``steps`` optimizer steps and write the
     checkpoint to ``out`` (atomically); returns a summary.

@@ -55,7 +55,7 @@ def test_default_corpus_is_deterministic_capped_prose():
 
 def test_default_corpus_size_and_sources():
     text = default_corpus()
-    assert 300_000 < len(text) <= 4_000_000  # a few hundred KB to a few MB
+    assert 300_000 < len(text) <= 2_000_000  # a few hundred KB to a few MB
     import sysconfig
     from pathlib import Path
 

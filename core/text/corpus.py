@@ -23,7 +23,9 @@ from agentctl.errors import UserError
 # Stdlib folders whose docstrings are tests, GUI strings, codec tables or a vendored old tool: not prose.
 SKIP_DIRS = frozenset({"test", "tests", "idlelib", "tkinter", "lib2to3", "site-packages", "turtledemo",
                        "__pycache__", "ensurepip", "pydoc_data", "encodings"})
-MAX_CHARS = 4_000_000  # cap: a few MB is plenty for a small model, and builds in a second or two
+# A few MB at most: plenty for a small model. Python 3.11's stdlib gives about 0.9 MB of prose
+# (7,400 paragraphs) in about 2 s on a busy 2-core machine; the cap bounds larger ones.
+MAX_CHARS = 2_000_000
 MIN_PARAGRAPH = 40  # shorter paragraphs are mostly headings ("Parameters", "Example:")
 _DOC_OWNERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 _BLANK = re.compile(r"\n\s*\n")
