@@ -24,7 +24,8 @@ from agentctl.errors import UserError
 SKIP_DIRS = frozenset({"test", "tests", "idlelib", "tkinter", "lib2to3", "site-packages", "turtledemo",
                        "__pycache__", "ensurepip", "pydoc_data", "encodings"})
 # A few MB at most: plenty for a small model. Python 3.11's stdlib gives about 0.9 MB of prose
-# (7,400 paragraphs) in about 2 s on a busy 2-core machine; the cap bounds larger ones.
+# (7,300 paragraphs) in 2-4 s on a busy 2-core machine (parsing ~10 MB of source with ast is
+# nearly all of it; pretraining then takes minutes); the cap bounds larger stdlibs.
 MAX_CHARS = 2_000_000
 MIN_PARAGRAPH = 40  # shorter paragraphs are mostly headings ("Parameters", "Example:")
 _DOC_OWNERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
