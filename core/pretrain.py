@@ -56,10 +56,11 @@ def pretrain(policy_kwargs: dict[str, Any], corpus_text: str, *, out: str | Path
 
     Each step is ``batch_size`` windows of ``seq_len + 1`` tokens (0: the model's context)
     from the corpus's token stream: every document starts as a prompt does (BOS) and ends
-    with an end-of-text token, so the model learns to stop. The learning rate warms up linearly over the first 5% of steps, then
-    follows a cosine down to a tenth. A stop signal (Ctrl-C, SIGTERM, SIGHUP) ends training
-    after the current step and the checkpoint holds what was trained (``interrupted``).
-    ``corpus`` describes the text, for the checkpoint.
+    with an end-of-text token, so the model learns to stop. The learning rate warms up
+    linearly over the first 5% of steps, then follows a cosine down to a tenth. A stop signal
+    (Ctrl-C, SIGTERM, SIGHUP) ends training after the current step and the checkpoint holds
+    what was trained (``interrupted``). ``corpus`` describes the text, for the checkpoint;
+    ``loss`` is the mean over the last tenth of the steps (nats per token).
     """
     import torch
     import torch.nn.functional as F
