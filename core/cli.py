@@ -273,12 +273,13 @@ def ladder(run: str, games_per_pair: int, players: int, as_json: bool) -> None:
 @cli.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("-o", "--output", default="curves.png", show_default=True, help="PNG file to write.")
-@click.option("--metric", default="mean_return", show_default=True, help="metrics.jsonl key to plot.")
-def plot(runs: tuple[str, ...], output: str, metric: str) -> None:
+@click.option("--metric", "metrics", multiple=True, default=["mean_return"], show_default=True,
+              help="metrics.jsonl key to plot (repeat for one panel each, e.g. --metric mean_return --metric mean_kl).")
+def plot(runs: tuple[str, ...], output: str, metrics: tuple[str, ...]) -> None:
     """Plot learning curves from runs' metrics.jsonl as a PNG."""
     from agentctl.plot import plot_runs
 
-    click.echo(f"wrote {plot_runs(list(runs), output, metric)}")
+    click.echo(f"wrote {plot_runs(list(runs), output, list(metrics))}")
 
 
 # -- plugin authoring ---------------------------------------------------------------------

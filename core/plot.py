@@ -35,7 +35,8 @@ def read_metric(run: Path, metric: str) -> tuple[list[int], list[float]]:
     return xs, ys
 
 
-def plot_runs(runs: list[str], output: str, metric: str = "mean_return") -> str:
+def plot_runs(runs: list[str], output: str, metric: str | list[str] = "mean_return") -> str:
+    """One panel per metric (a text run: ``["mean_return", "mean_kl"]``), one line per run."""
     try:
         import matplotlib
 
@@ -52,19 +53,22 @@ def plot_runs(runs: list[str], output: str, metric: str = "mean_return") -> str:
         raise UserError(f"-o {output}: matplotlib cannot write {out.suffix!r} files; use .png, .svg or .pdf")
     if not out.parent.is_dir():
         raise UserError(f"-o {output}: folder {out.parent} does not exist")
-    fig, ax = plt.subplots(figsize=(7, 4))
-    plotted = 0
-    for run in runs:
-        xs, ys = read_metric(Path(run), metric)
-        if xs:
-            ax.plot(xs, ys, label=run)
-            plotted += 1
-    if not plotted:
-        raise UserError(f"no numeric {metric!r} values in {', '.join(runs)}")
-    ax.set_xlabel("env steps")
-    ax.set_ylabel(metric)
-    ax.legend(fontsize="small")
-    ax.grid(alpha=0.3)
+    metrics = [metric] if isinstance(metric, str) else list(metric)
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(7, 3.2 * len(metrics)), squeeze=False, sharex=True)
+    for ax, name in zip(axes[:, 0], metrics):
+        plotted = 0
+        for run in runs:
+            xs, ys = read_metric(Path(run), name)
+            if xs:
+                ax.plot(xs, ys, label=run)
+                plotted += 1
+        if not plotted:
+            plt.close(fig)
+            raise UserError(f"no numeric {name!r} values in {', '.join(runs)}")
+        ax.set_ylabel(name)
+        ax.legend(fontsize="small")
+        ax.grid(alpha=0.3)
+    axes[-1, 0].set_xlabel("env steps")
     fig.tight_layout()
     try:
         fig.savefig(output, dpi=120)

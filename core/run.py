@@ -77,6 +77,20 @@ def mean_first_last(returns: list[float], frac: float = 0.1) -> tuple[float | No
     return float(np.mean(returns[:k])), float(np.mean(returns[-k:]))
 
 
+def peak_memory(device: Any) -> dict[str, float]:
+    """Peak resident memory of this process (MB; Linux and macOS), and of the GPU when training on one."""
+    import resource
+    import sys
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
+    out = {"peak_rss_mb": round(rss, 1)}
+    if getattr(device, "type", "") == "cuda":
+        import torch
+
+        out["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
+    return out
+
+
 # -- preparing a run ------------------------------------------------------------------------
 class Run:
     """A prepared run: its config, directory and trainer, and the periodic chores of the loop
@@ -159,7 +173,7 @@ class Run:
             "steps_per_s": round((trainer.global_step - self.start_step) / max(wall, 1e-9), 1),
             "episodes": len(trainer.episodes), "first_mean_return": first, "last_mean_return": last,
             "run_dir": str(self.dir), "checkpoint": str(self.last_checkpoint),
-            "interrupted": signum is not None, "signal": signum,
+            "interrupted": signum is not None, "signal": signum, **peak_memory(trainer.device),
             **(trainer.summary() if hasattr(trainer, "summary") else {}),
         }
 

@@ -39,3 +39,18 @@ def test_plot_errors_are_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["plot", str(empty), "-o", str(tmp_path / "x.png")])
     assert result.exit_code != 0
     assert "has no metrics.jsonl" in result.output or "matplotlib" in result.output
+
+
+def test_each_metric_gets_its_own_panel(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib.image
+
+    run = _run(tmp_path, "a", [{"global_step": s, "mean_return": s / 10, "mean_kl": 0.1} for s in range(0, 50, 10)])
+    one, two = tmp_path / "one.png", tmp_path / "two.png"
+    assert CliRunner().invoke(cli, ["plot", str(run), "-o", str(one)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["plot", str(run), "-o", str(two), "--metric", "mean_return",
+                                      "--metric", "mean_kl"])
+    assert result.exit_code == 0, result.output
+    assert matplotlib.image.imread(two).shape[0] == 2 * matplotlib.image.imread(one).shape[0]
+    missing = CliRunner().invoke(cli, ["plot", str(run), "-o", str(two), "--metric", "mean_return", "--metric", "x"])
+    assert missing.exit_code == 2 and "no numeric 'x' values" in missing.output
