@@ -151,3 +151,13 @@ def test_sequence_only_settings_are_refused_where_they_mean_nothing(tmp_path):
         plan(TrainRequest(env="cartpole", overrides={"advantage": "rloo"}), registry)
     with pytest.raises(UserError, match="reward applies to sequence envs"):
         plan(TrainRequest(env="cartpole", overrides={"reward": "sentiment"}), registry)
+
+
+def test_nan_weights_stop_the_run_as_a_divergence_not_a_sampling_crash(tmp_path):
+    from agentctl.errors import TrainingDiverged
+
+    t = trainer(tmp_path)
+    with torch.no_grad():
+        next(t.policy.parameters()).fill_(float("nan"))
+    with pytest.raises(TrainingDiverged, match="NaN/inf"):
+        t.step()

@@ -145,9 +145,16 @@ class SequenceTrainer:
         sampled tokens and the decoded completions (cut at the task's stop strings)."""
         task = self.envs
         prompts = [p for p in task.sample_prompts(n // self.group) for _ in range(self.group)]
-        with self._autocast():
-            gen, texts = complete(self.policy, prompts, self.cfg.num_steps, temperature=self.cfg.temperature,
-                                  generator=self.generator, stop=task.stop, device=self.device)
+        try:
+            with self._autocast():
+                gen, texts = complete(self.policy, prompts, self.cfg.num_steps, temperature=self.cfg.temperature,
+                                      generator=self.generator, stop=task.stop, device=self.device)
+        except RuntimeError as exc:  # NaN weights surface in sampling as "probability tensor contains nan"
+            if self.params_finite():
+                raise
+            raise TrainingDiverged(f"the policy's weights became NaN/inf before update {self.update + 1}; stopping "
+                                   "(no checkpoint of this state is written). Try a lower learning_rate or "
+                                   "max_grad_norm.") from exc
         return prompts, gen, texts
 
     def _autocast(self) -> Any:
