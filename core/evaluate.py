@@ -51,7 +51,7 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
         task = make_envs(spec, cfg, num_envs=1, seed=int_seed(seed, Stream.ENVS))
         rows = completions(policy, task.sample_prompts(episodes), scorer_for(registry, cfg, task),
                            max_tokens=cfg.num_steps, temperature=cfg.temperature, greedy=deterministic,
-                           seed=int_seed(seed, Stream.ACTIONS), stop=task.stop)
+                           seed=int_seed(seed, Stream.ACTIONS), stop=task.stop, min_new_tokens=task.min_new_tokens)
         returns = [r["score"] for r in rows]
         return {"env": spec.name, "checkpoint": state["path"], "episodes": len(returns),
                 "mean_return": float(np.mean(returns)), "std_return": float(np.std(returns)),

@@ -48,6 +48,7 @@ def sample_completions(path: str, registry: Registry | None, prompts: list[str],
     task = make_envs(spec, cfg, num_envs=1, seed=seed)
     batch = [p for p in (prompts or list(task.prompts[:4])) for _ in range(count)]
     return completions(policy, batch, scorer_for(registry, cfg, task), stop=task.stop,
+                       min_new_tokens=task.min_new_tokens,
                        max_tokens=max_tokens or cfg.num_steps, temperature=temperature or cfg.temperature,
                        greedy=greedy, seed=seed)
 
@@ -59,7 +60,7 @@ def scorer_for(registry: Registry, cfg: Any, task: Any) -> Any:
 
 
 def completions(policy: Any, prompts: list[str], scorer: Any, *, max_tokens: int, temperature: float,
-                greedy: bool, seed: int, stop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+                greedy: bool, seed: int, stop: tuple[str, ...] = (), min_new_tokens: int = 0) -> list[dict[str, Any]]:
     """One completion of each prompt (a row per prompt), scored by ``scorer`` when given."""
     import torch
     from agentctl.text.generate import complete
@@ -67,7 +68,7 @@ def completions(policy: Any, prompts: list[str], scorer: Any, *, max_tokens: int
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         gen, texts = complete(policy, prompts, max_tokens, temperature=temperature, generator=generator,
-                              greedy=greedy, stop=stop)
+                              greedy=greedy, stop=stop, min_new_tokens=min_new_tokens)
     scores = scorer(prompts, texts) if scorer is not None else [None] * len(texts)
     return [{"prompt": p, "completion": t, "tokens": int(n), "ended": bool(e),
              "score": None if s is None else float(s)}

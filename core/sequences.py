@@ -34,6 +34,9 @@ class SequenceTask:
       weighted sum ``"sentiment+0.1*length:24"``. Users override it with ``--set reward=...``.
     - ``stop``: strings that end a completion early (it is cut just after the first one);
       the tokenizer's end-of-sequence token and ``num_steps`` (the token budget) always end it.
+    - ``min_new_tokens``: a completion cannot end (by EOS or a stop string) before this many
+      tokens; at least ``num_steps`` means every completion is exactly ``num_steps`` tokens. Without
+      it, a KL penalty per token can teach the policy that the cheapest text is none at all.
     - ``info``: free-form facts shown by ``agentctl envs``/``check-plugin`` (e.g. the source
       of the prompts).
     """
@@ -41,6 +44,7 @@ class SequenceTask:
     prompts: Sequence[str]
     reward: str = "length"
     stop: Sequence[str] = ()
+    min_new_tokens: int = 0
     info: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None
 
@@ -56,6 +60,8 @@ class SequenceTask:
             raise UserError(f"sequence task reward must be a reward spec such as 'sentiment', got {self.reward!r}")
         if any(not isinstance(s, str) or not s for s in self.stop):
             raise UserError(f"sequence task stop strings must be non-empty strings, got {self.stop!r}")
+        if not isinstance(self.min_new_tokens, int) or self.min_new_tokens < 0:
+            raise UserError(f"sequence task min_new_tokens must be an integer >= 0, got {self.min_new_tokens!r}")
         self._rng = np.random.default_rng(self.seed)
         self._order: list[int] = []
 

@@ -161,3 +161,22 @@ def test_nan_weights_stop_the_run_as_a_divergence_not_a_sampling_crash(tmp_path)
         next(t.policy.parameters()).fill_(float("nan"))
     with pytest.raises(TrainingDiverged, match="NaN/inf"):
         t.step()
+
+
+def test_min_new_tokens_rules_eos_out_alike_in_sampling_and_scoring(tmp_path):
+    t = trainer(tmp_path)
+    policy, eos = t.policy.eval(), t.policy.tokenizer.eos_id
+    with torch.no_grad():  # make EOS the overwhelming choice everywhere
+        policy.network.wte.weight[eos] = 50 * policy.network.wte.weight[eos].sign()
+    free, _ = complete(policy, ["the movie was"] * 4, 8, generator=torch.Generator().manual_seed(0))
+    assert bool(free.ended.all()) and free.lengths.max() < 8  # without the rule it ends at once
+    gen, _ = complete(policy, ["the movie was"] * 4, 8, generator=torch.Generator().manual_seed(0),
+                      min_new_tokens=5)
+    assert gen.lengths.min() >= 5 and not bool((gen.response[:, :5] == eos).any())
+    logits, _ = response_logits(policy, gen.query, gen.query_mask, gen.response, gen.response_mask,
+                                min_new_tokens=5)
+    logp, entropy = token_logprobs(logits, gen.response)
+    probs = logits.softmax(-1)
+    assert float(probs[:, :5, eos].max()) == 0.0 and bool(torch.isfinite(entropy).all())
+    unruled, _ = response_logits(policy, gen.query, gen.query_mask, gen.response, gen.response_mask)
+    torch.testing.assert_close(logits[:, 5:], unruled[:, 5:])  # after the minimum, nothing changes

@@ -148,7 +148,8 @@ class SequenceTrainer:
         try:
             with self._autocast():
                 gen, texts = complete(self.policy, prompts, self.cfg.num_steps, temperature=self.cfg.temperature,
-                                      generator=self.generator, stop=task.stop, device=self.device)
+                                      generator=self.generator, stop=task.stop,
+                                      min_new_tokens=task.min_new_tokens, device=self.device)
         except RuntimeError as exc:  # NaN weights surface in sampling as "probability tensor contains nan"
             if self.params_finite():
                 raise
@@ -164,7 +165,7 @@ class SequenceTrainer:
         """(log-probs, values, entropies) of rows ``idx``' response tokens under ``model``."""
         with self._autocast():
             logits, values = response_logits(model, gen.query[idx], gen.query_mask[idx], gen.response[idx],
-                                             gen.response_mask[idx], self.cfg.temperature)
+                                             gen.response_mask[idx], self.cfg.temperature, self.envs.min_new_tokens)
         logp, entropy = token_logprobs(logits, gen.response[idx])
         return logp, values, entropy
 

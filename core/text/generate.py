@@ -57,6 +57,9 @@ def encode_prompts(tokenizer, prompts: Sequence[str], max_len: int, device: torc
     return ids.to(device), mask.to(device)
 
 
+NO_EOS = -1e9  # the logit EOS gets while a completion is shorter than min_new_tokens (finite: no NaN entropy)
+
+
 def _positions(mask: torch.Tensor) -> torch.Tensor:
     return (mask.cumsum(1) - 1).clamp(min=0)
 
@@ -64,9 +67,11 @@ def _positions(mask: torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def generate(policy, query: torch.Tensor, query_mask: torch.Tensor, max_new_tokens: int, *,
              temperature: float = 1.0, generator: torch.Generator | None = None, greedy: bool = False,
-             stop: Callable[[int, list[int]], bool] | None = None) -> Generation:
+             stop: Callable[[int, list[int]], bool] | None = None, min_new_tokens: int = 0) -> Generation:
     """Sample up to ``max_new_tokens`` per prompt with the KV cache, stopping a row at EOS (or
-    when ``stop(row, tokens_so_far)`` says so); stops early once every row has ended."""
+    when ``stop(row, tokens_so_far)`` says so); stops early once every row has ended. EOS
+    cannot be sampled before ``min_new_tokens`` tokens (:func:`response_logits` scores with the
+    same rule, so the distribution trained on is the one sampled from)."""
     tok = policy.tokenizer
     B = query.shape[0]
     device = query.device
@@ -81,6 +86,8 @@ def generate(policy, query: torch.Tensor, query_mask: torch.Tensor, max_new_toke
     tokens: list[list[int]] = [[] for _ in range(B)] if stop is not None else []
     for t in range(max_new_tokens):
         last = logits[:, -1].float()
+        if t < min_new_tokens:
+            last[:, tok.eos_id] = NO_EOS
         if greedy:
             nxt = last.argmax(-1)
         else:
@@ -93,7 +100,7 @@ def generate(policy, query: torch.Tensor, query_mask: torch.Tensor, max_new_toke
         if stop is not None:
             for i in alive.nonzero().flatten().tolist():
                 tokens[i].append(int(nxt[i]))
-                if not bool(done[i]) and stop(i, tokens[i]):
+                if not bool(done[i]) and t + 1 >= min_new_tokens and stop(i, tokens[i]):
                     done[i] = True
         ended |= done
         alive &= ~done
@@ -109,7 +116,7 @@ def generate(policy, query: torch.Tensor, query_mask: torch.Tensor, max_new_toke
 
 def complete(policy, prompts: Sequence[str], max_new_tokens: int, *, temperature: float = 1.0,
              generator: torch.Generator | None = None, greedy: bool = False, stop: Sequence[str] = (),
-             device: torch.device | str = "cpu") -> tuple[Generation, list[str]]:
+             min_new_tokens: int = 0, device: torch.device | str = "cpu") -> tuple[Generation, list[str]]:
     """Sample completions of ``prompts`` and decode them, each cut just after its first
     ``stop`` string (generation of that row stops there too)."""
     tok = policy.tokenizer
@@ -121,21 +128,28 @@ def complete(policy, prompts: Sequence[str], max_new_tokens: int, *, temperature
 
     stopper = (lambda _row, tokens: cut(tok.decode(tokens))[1]) if stop else None
     gen = generate(policy, query, query_mask, max_new_tokens, temperature=temperature, generator=generator,
-                   greedy=greedy, stop=stopper)
+                   greedy=greedy, stop=stopper, min_new_tokens=min_new_tokens)
     texts = [cut(tok.decode(row[:k]))[0] for row, k in zip(gen.response.tolist(), gen.lengths.tolist())]
     return gen, texts
 
 
 def response_logits(policy, query: torch.Tensor, query_mask: torch.Tensor, response: torch.Tensor,
-                    response_mask: torch.Tensor, temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+                    response_mask: torch.Tensor, temperature: float = 1.0,
+                    min_new_tokens: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """One full forward pass over prompt + response -> (logits / temperature ``[B, T, V]``,
     values ``[B, T]``) for each response token: position ``P - 1 + t`` predicts token ``t``,
-    and its value is that of the state the token was chosen in."""
+    and its value is that of the state the token was chosen in. EOS is ruled out of the first
+    ``min_new_tokens`` steps, as :func:`generate` rules it out."""
     ids = torch.cat([query, response], 1)
     mask = torch.cat([query_mask, response_mask.to(query_mask.dtype)], 1)
     logits, values, _ = policy(ids, mask, _positions(mask))
     P, T = query.shape[1], response.shape[1]
-    return logits[:, P - 1:P - 1 + T].float() / temperature, values[:, P - 1:P - 1 + T].float()
+    logits = logits[:, P - 1:P - 1 + T].float() / temperature
+    if min_new_tokens > 0:
+        blocked = torch.zeros(logits.shape[1:], dtype=torch.bool, device=logits.device)
+        blocked[:min_new_tokens, policy.tokenizer.eos_id] = True
+        logits = logits.masked_fill(blocked, NO_EOS)
+    return logits, values[:, P - 1:P - 1 + T].float()
 
 
 def token_logprobs(logits: torch.Tensor, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
