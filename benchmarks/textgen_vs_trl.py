@@ -324,9 +324,8 @@ def run_ours(tokenizer_json: Path, seed: int, updates: int, advantage: str, work
              eos_stops: bool = False) -> dict:
     """agentctl's SequenceTrainer through the library API (what ``agentctl train`` builds, minus the
     run dir, progress bar and checkpoints): the built-in GPT with the same tokenizer.json and shape.
-    Unless ``eos_stops``, a sampled EOS does not end a completion (the work is exactly 16 new tokens,
-    as TRL's PPO with stop_token=None): the trainer has no setting for that, so the policy's tokenizer
-    gets an eos_id no token has (generation is the only reader of eos_id on this path)."""
+    Unless ``eos_stops``, the task's ``min_new_tokens`` rules EOS out of all 16 steps, so the work is
+    exactly 16 new tokens, as TRL's PPO with stop_token=None and its GRPO with min_new_tokens=16."""
     import numpy as np
     import torch
     from agentctl.config import resolve
@@ -352,9 +351,8 @@ def run_ours(tokenizer_json: Path, seed: int, updates: int, advantage: str, work
     seed_everything(int_seed(seed, Stream.INIT))
     policy = build_lm(None, None, tokenizer=str(tokenizer_json), n_layer=N_LAYER, n_head=N_HEAD, n_embd=N_EMBD,
                       context_length=CONTEXT)
-    if not eos_stops:
-        policy.tokenizer.eos_id = -1
-    task = SequenceTask(prompts=PROMPTS, reward="sentiment", seed=int_seed(seed, Stream.ENVS))
+    task = SequenceTask(prompts=PROMPTS, reward="sentiment", seed=int_seed(seed, Stream.ENVS),
+                        min_new_tokens=0 if eos_stops else NEW_TOKENS)
     rewards: list[float] = []
 
     def scorer(prompts, texts):
