@@ -15,6 +15,7 @@ from agentctl.run import TrainRequest, plan, prepare
 from agentctl.text.generate import Generation, complete, response_logits, token_logprobs
 
 from conftest import clean_env
+from test_lm import hf_folder  # noqa: F401  (the tiny Hugging Face GPT-2 fixture)
 
 TINY = {"init": "", "policy_kwargs.n_layer": 1, "policy_kwargs.n_head": 2, "policy_kwargs.n_embd": 32,
         "policy_kwargs.context_length": 48, "num_envs": 8, "num_steps": 12, "minibatch_size": 48,
@@ -180,3 +181,20 @@ def test_min_new_tokens_rules_eos_out_alike_in_sampling_and_scoring(tmp_path):
     assert float(probs[:, :5, eos].max()) == 0.0 and bool(torch.isfinite(entropy).all())
     unruled, _ = response_logits(policy, gen.query, gen.query_mask, gen.response, gen.response_mask)
     torch.testing.assert_close(logits[:, 5:], unruled[:, 5:])  # after the minimum, nothing changes
+
+
+def test_a_local_hugging_face_model_trains_resumes_and_samples(hf_folder, run_cli):
+    """`--set policy_kwargs.hf_model=PATH`: a tiny random GPT-2 built in the test (nothing
+    downloaded) trains through the CLI with its own tokenizer, and its checkpoint samples."""
+    sets = as_sets({"init": "", "policy_kwargs.hf_model": str(hf_folder), "num_envs": 4, "num_steps": 6,
+                    "minibatch_size": 24, "tensorboard": False, "sample_every": 0, "checkpoint_every": 1})
+    a = run_cli("train", "--env", "textgen", *sets, "--set", "env_kwargs.min_new_tokens=0", "--steps", "20",
+                "--run-dir", "hf", "--json")
+    assert a.returncode == 0, a.stderr
+    summary = json.loads(a.stdout.splitlines()[-1])
+    assert summary["steps"] >= 20 and summary["mean_kl"] is not None
+    b = run_cli("train", "--resume", "hf", "--steps", "40", "--json")
+    assert b.returncode == 0, b.stderr
+    s = run_cli("sample", "--checkpoint", "hf", "--prompt", "the movie was", "--json")
+    assert s.returncode == 0, s.stderr
+    assert json.loads(s.stdout.splitlines()[-1])["prompt"] == "the movie was"
