@@ -31,9 +31,6 @@ def sample_completions(path: str, registry: Registry | None, prompts: list[str],
                        seed: int = 0) -> list[dict[str, Any]]:
     """``count`` completions of each prompt (default: the env's first prompts) as dicts with
     prompt, completion, tokens, ended and (for a training checkpoint) score."""
-    import torch
-    from agentctl.text.generate import complete
-
     registry = default_registry(registry)
     state = ckpt.load(path)
     if state.get("kind") == "pretrained":

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from agentctl.errors import UserError
 
 __all__ = ["SequenceTask", "as_task"]

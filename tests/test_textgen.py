@@ -13,7 +13,6 @@ from agentctl.host import get_host
 from agentctl.ppo.loss import ppo_loss
 from agentctl.run import TrainRequest, plan, prepare
 from agentctl.text.generate import Generation, complete, response_logits, token_logprobs
-
 from conftest import clean_env
 from test_lm import hf_folder  # noqa: F401  (the tiny Hugging Face GPT-2 fixture)
 
@@ -176,14 +175,14 @@ def test_min_new_tokens_rules_eos_out_alike_in_sampling_and_scoring(tmp_path):
     assert gen.lengths.min() >= 5 and not bool((gen.response[:, :5] == eos).any())
     logits, _ = response_logits(policy, gen.query, gen.query_mask, gen.response, gen.response_mask,
                                 min_new_tokens=5)
-    logp, entropy = token_logprobs(logits, gen.response)
+    _, entropy = token_logprobs(logits, gen.response)
     probs = logits.softmax(-1)
     assert float(probs[:, :5, eos].max()) == 0.0 and bool(torch.isfinite(entropy).all())
     unruled, _ = response_logits(policy, gen.query, gen.query_mask, gen.response, gen.response_mask)
     torch.testing.assert_close(logits[:, 5:], unruled[:, 5:])  # after the minimum, nothing changes
 
 
-def test_a_local_hugging_face_model_trains_resumes_and_samples(hf_folder, run_cli):
+def test_a_local_hugging_face_model_trains_resumes_and_samples(hf_folder, run_cli):  # noqa: F811
     """`--set policy_kwargs.hf_model=PATH`: a tiny random GPT-2 built in the test (nothing
     downloaded) trains through the CLI with its own tokenizer, and its checkpoint samples."""
     sets = as_sets({"init": "", "policy_kwargs.hf_model": str(hf_folder), "num_envs": 4, "num_steps": 6,

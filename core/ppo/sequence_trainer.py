@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import torch
-
 from agentctl.config import PPOConfig
 from agentctl.errors import TrainingDiverged
 from agentctl.ppo.advantages import gae, grpo, rloo

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-
 from agentctl.errors import UserError
 
 __all__ = ["Generation", "complete", "encode_prompts", "generate", "response_logits", "token_logprobs"]
