@@ -18,12 +18,14 @@ from agentctl.errors import UserError
 AGENTCTL_API = 1
 
 TEXTGEN_DEFAULTS: dict[str, Any] = {
-    # 250 updates of 16 completions x 20 tokens: about 2 minutes on 2 CPU cores (after the
-    # one-time warm start).
-    "total_timesteps": 80_000, "num_envs": 16, "num_steps": 20, "minibatch_size": 160,
-    "update_epochs": 4, "learning_rate": 3e-4, "anneal_lr": False, "gamma": 1.0, "gae_lambda": 0.95,
-    "vf_coef": 0.1, "ent_coef": 0.0, "max_grad_norm": 1.0, "kl_coef": 0.05, "kl_target": 0.1,
-    "kl_horizon": 2000, "temperature": 1.0, "init": "pretrained", "torch_threads": 1,
+    # 313 updates of 16 completions x 20 tokens: about 2 minutes on 2 CPU cores (after the
+    # one-time warm start). Measured, seeds 1 and 2: mean VADER score 0.006 -> 0.27 and
+    # 0.001 -> 0.24 (first -> last 10% of completions), mean per-token KL 0.34 and 0.32 (target
+    # 0.3). A lower target trades reward for closeness: 0.15 held KL at 0.15 and ended near 0.1.
+    "total_timesteps": 100_000, "num_envs": 16, "num_steps": 20, "minibatch_size": 160,
+    "update_epochs": 4, "learning_rate": 1e-4, "anneal_lr": False, "gamma": 1.0, "gae_lambda": 0.95,
+    "vf_coef": 0.1, "ent_coef": 0.0, "max_grad_norm": 1.0, "kl_coef": 0.05, "kl_target": 0.3,
+    "kl_horizon": 400, "temperature": 1.0, "init": "pretrained", "torch_threads": 1,
     "checkpoint_every": 50, "sample_every": 25,
 }
 
