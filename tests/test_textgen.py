@@ -208,3 +208,26 @@ def test_default_textgen_run_raises_the_reward_and_holds_kl_near_its_target(tmp_
     summary = json.loads(proc.stdout.splitlines()[-1])
     assert summary["last_mean_return"] > summary["first_mean_return"] + 0.1
     assert 0.15 <= summary["mean_kl"] <= 0.6  # the target is 0.3
+
+
+def test_prompts_come_from_the_shipped_file_or_the_users_text_or_jsonl(tmp_path):
+    from agentctl.plugins.textgen import make_task
+
+    shipped = make_task(seed=0)
+    assert len(shipped.prompts) == 64 and "the movie was" in shipped.prompts
+    text = tmp_path / "p.txt"
+    text.write_text("# a comment\nfirst prompt\n\n  second prompt  \n")
+    assert make_task(prompts=str(text)).prompts == ["first prompt", "second prompt"]
+    jsonl = tmp_path / "p.jsonl"
+    jsonl.write_text('{"prompt": "a"}\n\n{"prompt": "b", "id": 2}\n')
+    assert make_task(prompts=str(jsonl)).prompts == ["a", "b"]
+    jsonl.write_text('{"prompt": "a"}\n{"text": "b"}\n')
+    with pytest.raises(UserError, match=r"p.jsonl:2: expected an object with a \"prompt\" string"):
+        make_task(prompts=str(jsonl))
+    with pytest.raises(UserError, match="holds no prompts"):
+        (tmp_path / "empty.txt").write_text("# nothing\n")
+        make_task(prompts=str(tmp_path / "empty.txt"))
+    with pytest.raises(UserError, match="No such file"):
+        make_task(prompts=str(tmp_path / "missing.txt"))
+    order = [make_task(seed=3).sample_prompts(70) for _ in range(2)]
+    assert order[0] == order[1] and set(order[0][:64]) == set(shipped.prompts)  # a full pass first
