@@ -9,7 +9,7 @@ import pytest
 import torch
 from agentctl.ppo.advantages import grpo, rloo
 from agentctl.ppo.kl import AdaptiveKL, kl_penalty
-from agentctl.ppo.sequence_trainer import token_advantages, token_rewards
+from agentctl.ppo.sequence_trainer import task_scores, token_advantages, token_rewards
 
 
 def test_kl_penalty_is_minus_coef_times_logratio_per_token():
@@ -102,3 +102,17 @@ def test_grpo_standardises_task_scores_not_kl_noise():
     adv, _ = token_advantages("grpo", token_rewards(penalty, scores, mask), torch.zeros(4, 3), mask,
                               gamma=1.0, gae_lambda=1.0, group_size=4, scores=scores)
     assert adv[:, 0].tolist() == pytest.approx(grpo(scores, 4).tolist())
+
+
+def test_missing_eos_penalty_then_whitening():
+    raw = torch.tensor([1.0, 0.0, 0.5, 0.5])
+    ended = torch.tensor([True, False, True, False])
+    plain = task_scores(raw, ended, missing_eos_penalty=0.0, whiten=False)
+    assert plain.tolist() == [1.0, 0.0, 0.5, 0.5]
+    penalised = task_scores(raw, ended, missing_eos_penalty=0.25, whiten=False)
+    assert penalised.tolist() == [1.0, -0.25, 0.5, 0.25]
+    white = task_scores(raw, ended, missing_eos_penalty=0.25, whiten=True)
+    values = [1.0, -0.25, 0.5, 0.25]
+    mean = sum(values) / 4
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / 3)
+    assert white.tolist() == pytest.approx([(v - mean) / std for v in values], rel=1e-5)

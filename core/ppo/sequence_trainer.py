@@ -38,6 +38,15 @@ from agentctl.text.generate import Generation, complete, response_logits, token_
 SAMPLES_SHOWN = 3  # completions logged every sample_every updates
 
 
+def task_scores(raw: torch.Tensor, ended: torch.Tensor, *, missing_eos_penalty: float, whiten: bool) -> torch.Tensor:
+    """The scores PPO sees: the reward spec's, minus ``missing_eos_penalty`` for a completion
+    that ran out of tokens without ending, standardised over the batch when ``whiten``."""
+    scores = raw - missing_eos_penalty * (~ended).float()
+    if whiten and scores.numel() > 1:
+        scores = (scores - scores.mean()) / (scores.std() + 1e-8)
+    return scores
+
+
 def token_rewards(penalty: torch.Tensor, scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """``[B, T]`` rewards: each real token's KL penalty, plus the completion's score on its last
     real token; 0 on padding."""
@@ -107,10 +116,8 @@ class SequenceTrainer:
         with torch.no_grad():
             old_logp, old_values = self._forward_chunks(self.policy, gen, perm0)
             ref_logp, _ = self._forward_chunks(self.ref, gen, perm0)
-            scores = torch.as_tensor(scores_raw, dtype=torch.float32, device=self.device)
-            scores = scores - cfg.missing_eos_penalty * (~gen.ended).float()
-            if cfg.whiten_rewards and scores.numel() > 1:
-                scores = (scores - scores.mean()) / (scores.std() + 1e-8)
+            scores = task_scores(torch.as_tensor(scores_raw, dtype=torch.float32, device=self.device), gen.ended,
+                                 missing_eos_penalty=cfg.missing_eos_penalty, whiten=cfg.whiten_rewards)
             kl, penalty = kl_penalty(old_logp, ref_logp, self.kl.coef)
             rewards = token_rewards(penalty, scores, mask)
             advantages, returns = token_advantages(cfg.advantage, rewards, old_values, mask, gamma=cfg.gamma,
