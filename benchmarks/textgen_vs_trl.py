@@ -26,8 +26,9 @@ Sides (each (side, seed) is a fresh subprocess; sides interleaved per seed, one 
                     clipping (as TRL's PPO). A sampled EOS does not end a completion (the work is exactly
                     16 new tokens; ``--ours-eos-stops`` restores agentctl's stop at EOS).
   ours_grpo         the same with advantage=grpo, group_size 4 (4 prompts x 4 completions), no critic,
-                    no further advantage normalisation, gradient norm clipped at 1 (as TRL's GRPO). Our
-                    KL is a per-token penalty in the reward (k1), TRL's GRPO puts a k3 KL in the loss.
+                    no further advantage normalisation, gradient norm clipped at 1 (as TRL's GRPO). As in
+                    TRL's GRPO, the task scores are standardised within each group and the KL to the
+                    reference is a k3 term in the loss, weighted by the KL coefficient.
   trl_ppo           ``trl.experimental.ppo.PPOTrainer`` as shipped. Policy GPT2LMHeadModel, value
                     model a separate GPT2ForSequenceClassification (num_labels=1, same config and seed:
                     TRL's PPO has no shared value head), reference = TRL's own copy of the policy.
@@ -62,16 +63,17 @@ Output (JSON lines, printed and written to ``--out`` as they come): one line per
 ``error``), then one summary line per side (means over the seeds that ran, with the agentctl commit
 measured) and one per comparison with the wall-time ratio.
 
-Measured on the 2-core dev VM (shared with other jobs, 1-minute load 1-2.5), torch 2.13 CPU, 1 thread,
-trl 1.12.0 / transformers 5.24.0; mean wall s of training / mean final reward over seeds 42, 43, 44
-(results/textgen_vs_trl.json, results/textgen_vs_trl_200.json):
-    50 updates:   ours_gae  3.9 s / 0.008   TRL PPO 31.1 s as shipped, 10.5 s gc-frozen / 0.030
-                  ours_grpo 5.2 s / 0.449   TRL GRPO 7.2 s / 0.307
-                  ratios: ours_gae / TRL PPO gc-frozen 0.37 (0.12 vs as shipped), ours_grpo / TRL GRPO 0.72
-    200 updates:  ours_gae 17.1 s / 0.022   TRL PPO gc-frozen 34.5 s / 0.020   ratio 0.50
-                  ours_grpo 15.6 s / 0.975  TRL GRPO 27.4 s / 0.683            ratio 0.57
+Measured on the 2-core dev VM (shared with other jobs, 1-minute load 0.8-3.2 counting this run), torch 2.13
+CPU, 1 thread, trl 1.12.0 / transformers 5.24.0, agentctl with grpo's KL as a k3 loss term; mean wall s of
+training / mean final reward over seeds 42, 43, 44 (results/textgen_vs_trl.json, results/textgen_vs_trl_200.json):
+    50 updates:   ours_gae  4.5 s / 0.010   TRL PPO 29.9 s as shipped, 8.4 s gc-frozen / 0.030
+                  ours_grpo 3.9 s / 0.805   TRL GRPO 6.6 s / 0.307
+                  ratios: ours_gae / TRL PPO gc-frozen 0.54 (0.15 vs as shipped), ours_grpo / TRL GRPO 0.60
+    200 updates:  ours_gae 17.6 s / 0.031   TRL PPO gc-frozen 36.7 s / 0.020 (123.3 s as shipped)   ratio 0.48
+                  ours_grpo 18.9 s / 0.925  TRL GRPO 25.6 s / 0.683                                 ratio 0.74
 PPO with a value function barely moves the reward from random init in either implementation at this
-budget (per-seed finals -0.01..0.09); the group-normalised estimators learn (0.6-0.98 at 200 updates).
+budget (per-seed finals -0.002..0.089); the group-normalised estimators learn (ours 0.67-0.98, above
+TRL's GRPO on every seed at 50 and at 200 updates; TRL 0.20-0.80).
 Wall times on this VM vary by up to ~1.5x between invocations: compare ratios within one invocation.
 TRL is deterministic on CPU here (the same seed gives the same rewards run to run).
 """
