@@ -189,9 +189,9 @@ def test_a_policy_whose_kv_cache_disagrees_with_a_full_pass_fails(host):
         lm = build_lm(None, None, **kwargs)
         full = lm.forward
 
-        def forward(input_ids, attention_mask, position_ids, past=None):
+        def forward(input_ids, attention_mask, position_ids, past=None, logits_from=0):
             n = input_ids.shape[1]
-            return full(input_ids, attention_mask[:, -n:], position_ids, None)
+            return full(input_ids, attention_mask[:, -n:], position_ids, None, logits_from)
 
         lm.forward = forward
         return lm

@@ -231,3 +231,21 @@ def test_prompts_come_from_the_shipped_file_or_the_users_text_or_jsonl(tmp_path)
         make_task(prompts=str(tmp_path / "missing.txt"))
     order = [make_task(seed=3).sample_prompts(70) for _ in range(2)]
     assert order[0] == order[1] and set(order[0][:64]) == set(shipped.prompts)  # a full pass first
+
+
+@pytest.mark.parametrize("kind", ["gpt", "hf"])
+def test_logits_from_gives_the_tail_of_the_full_logits(kind, tmp_path, request):
+    if kind == "hf":
+        from agentctl.nn.lm import build_lm
+
+        policy = build_lm(hf_model=str(request.getfixturevalue("hf_folder"))).eval()
+    else:
+        policy = trainer(tmp_path).policy.eval()
+    ids = torch.tensor([[5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16]])
+    mask, pos = torch.ones_like(ids), torch.arange(6).repeat(2, 1)
+    with torch.no_grad():
+        full, values, _ = policy(ids, mask, pos)
+        tail, tail_values, _ = policy(ids, mask, pos, logits_from=4)
+    assert tail.shape == (2, 2, full.shape[-1])
+    torch.testing.assert_close(tail, full[:, 4:])
+    torch.testing.assert_close(tail_values, values)

@@ -129,10 +129,10 @@ class GPT(nn.Module):
                 nn.init.normal_(proj.weight, std=0.02 / math.sqrt(2 * n_layer))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
-                past: KVCache | None = None) -> tuple[torch.Tensor, torch.Tensor, KVCache]:
+                past: KVCache | None = None, logits_from: int = 0) -> tuple[torch.Tensor, torch.Tensor, KVCache]:
         """``input_ids``/``position_ids`` [B, L]; ``attention_mask`` [B, P + L] covers the
-        ``P`` cached tokens and the new ones. Returns (hidden [B, L, C], logits [B, L, V],
-        the cache, now of all P + L tokens)."""
+        ``P`` cached tokens and the new ones. Returns (hidden [B, L, C], logits of positions
+        ``logits_from..L-1`` [B, L - logits_from, V], the cache, now of all P + L tokens)."""
         new = input_ids.shape[1]
         cache = KVCache(self.wpe.num_embeddings) if past is None else past
         if attention_mask.shape[1] != cache.length + new:
@@ -144,4 +144,4 @@ class GPT(nn.Module):
             x = block.forward(x, mask, is_causal, cache, i)
         cache.length += new
         h = F.layer_norm(x, (x.shape[-1],), self.ln_f.weight, self.ln_f.bias, self.ln_f.eps)
-        return h, F.linear(h, self.wte.weight), cache
+        return h, F.linear(h[:, logits_from:] if logits_from else h, self.wte.weight), cache

@@ -44,11 +44,12 @@ class HFCausalLM(nn.Module):
         return self
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
-                past: Any = None) -> tuple[torch.Tensor, torch.Tensor, Any]:
+                past: Any = None, logits_from: int = 0) -> tuple[torch.Tensor, torch.Tensor, Any]:
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
                          use_cache=True, output_hidden_states=True, **{self._cache_key: past})
         # The last hidden state is the one the LM head reads (after the final norm).
-        return out.hidden_states[-1], out.logits, out[self._cache_key]
+        logits = out.logits[:, logits_from:] if logits_from else out.logits
+        return out.hidden_states[-1], logits, out[self._cache_key]
 
 
 class HFTokenizer:

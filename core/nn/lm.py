@@ -50,8 +50,10 @@ class TokenPolicy(nn.Module):
         self.context_length = context_length
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
-                past: Any = None) -> tuple[torch.Tensor, torch.Tensor, Any]:
-        hidden, logits, past = self.network(input_ids, attention_mask, position_ids, past)
+                past: Any = None, logits_from: int = 0) -> tuple[torch.Tensor, torch.Tensor, Any]:
+        """``logits_from``: logits only of positions ``logits_from..L-1`` (scoring a response
+        needs none of the prompt's, and the vocabulary projection is the biggest matmul)."""
+        hidden, logits, past = self.network(input_ids, attention_mask, position_ids, past, logits_from)
         values = F.linear(hidden, self.value_head.weight, self.value_head.bias).squeeze(-1)
         return logits.float(), values.float(), past
 

@@ -114,8 +114,8 @@ class SequenceTrainer:
         scores_raw = self.scorer(prompts, texts)
         perm0 = self.np_rng.permutation(len(prompts))  # epoch 0's order: old log-probs use its chunks
         with torch.no_grad():
-            old_logp, old_values = self._forward_chunks(self.policy, gen, perm0)
-            ref_logp, _ = self._forward_chunks(self.ref, gen, perm0)
+            old_logp, old_values, entropy = self._forward_chunks(self.policy, gen, perm0, entropy=True)
+            ref_logp, _, _ = self._forward_chunks(self.ref, gen, perm0)
             scores = task_scores(torch.as_tensor(scores_raw, dtype=torch.float32, device=self.device), gen.ended,
                                  missing_eos_penalty=cfg.missing_eos_penalty, whiten=cfg.whiten_rewards)
             kl, penalty = kl_penalty(old_logp, ref_logp, self.kl.coef)
@@ -137,6 +137,7 @@ class SequenceTrainer:
             update=self.update, global_step=self.global_step, learning_rate=lr, clip_coef=clip,
             episodes=len(prompts), mean_return=float(np.mean(scores_raw)),
             mean_length=float(gen.lengths.float().mean()), mean_kl=mean_kl, kl_coef=kl_coef,
+            entropy=float(entropy[mask].mean()),  # of the policy that sampled, per real token
             ended_rate=float(gen.ended.float().mean()),
             mean_total_reward=float(rewards.sum(1).mean()), rollout_s=t1 - t0,
             update_s=time.perf_counter() - t1,
@@ -167,29 +168,33 @@ class SequenceTrainer:
     def _autocast(self) -> Any:
         return torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.autocast)
 
-    def _forward(self, model: Any, gen: Generation, idx: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def _forward(self, model: Any, gen: Generation, idx: torch.Tensor, entropy: bool = False) -> tuple[Any, ...]:
         """(log-probs, values, entropies) of rows ``idx``' response tokens under ``model``."""
         with self._autocast():
             logits, values = response_logits(model, gen.query[idx], gen.query_mask[idx], gen.response[idx],
                                              gen.response_mask[idx], self.cfg.temperature, self.envs.min_new_tokens)
-        logp, entropy = token_logprobs(logits, gen.response[idx])
-        return logp, values, entropy
+        logp, ent = token_logprobs(logits, gen.response[idx], entropy)
+        return logp, values, ent
 
     def _minibatches(self, perm: np.ndarray) -> list[torch.Tensor]:
         size = max(1, self.cfg.minibatch_size // self.cfg.num_steps)
         order = torch.from_numpy(perm).to(self.device)
         return [order[i:i + size] for i in range(0, len(perm), size)]
 
-    def _forward_chunks(self, model: Any, gen: Generation, perm: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    def _forward_chunks(self, model: Any, gen: Generation, perm: np.ndarray, entropy: bool = False
+                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         """Log-probs and values of every response token, computed in the minibatches of the
         first epoch: the first minibatch then sees exactly these numbers again (ratio 1)."""
         B, T = gen.response.shape
         logp = torch.zeros((B, T), device=self.device)
         values = torch.zeros((B, T), device=self.device)
+        ent = torch.zeros((B, T), device=self.device)
         for idx in self._minibatches(perm):
-            lp, v, _ = self._forward(model, gen, idx)
+            lp, v, e = self._forward(model, gen, idx, entropy)
             logp[idx], values[idx] = lp, v
-        return logp, values
+            if entropy:
+                ent[idx] = e
+        return logp, values, ent if entropy else None
 
     def _optimize(self, gen: Generation, mask: torch.Tensor, old_logp: torch.Tensor, old_values: torch.Tensor,
                   ref_logp: torch.Tensor, advantages: torch.Tensor, returns: torch.Tensor, clip: float,
@@ -205,11 +210,11 @@ class SequenceTrainer:
             epoch_kl, num_mb = torch.zeros((), device=self.device), 0
             for idx in self._minibatches(perm):
                 m = mask[idx]
-                logp, values, entropy = self._forward(self.policy, gen, idx)
+                logp, values, entropy = self._forward(self.policy, gen, idx, entropy=cfg.ent_coef > 0)
                 terms = ppo_loss(
                     logp[m], old_logp[idx][m], advantages[idx][m],
                     values[m] if critic else torch.zeros_like(logp[m]), old_values[idx][m], returns[idx][m],
-                    entropy[m], clip_coef=clip, vf_clip_coef=vf_clip, ent_coef=cfg.ent_coef,
+                    entropy[m] if entropy is not None else torch.zeros_like(logp[m]), clip_coef=clip, vf_clip_coef=vf_clip, ent_coef=cfg.ent_coef,
                     vf_coef=cfg.vf_coef if critic else 0.0, norm_adv=cfg.norm_adv,
                 )
                 if first_ratio is None:
