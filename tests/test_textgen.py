@@ -185,8 +185,9 @@ def test_min_new_tokens_rules_eos_out_alike_in_sampling_and_scoring(tmp_path):
 def test_a_local_hugging_face_model_trains_resumes_and_samples(hf_folder, run_cli):  # noqa: F811
     """`--set policy_kwargs.hf_model=PATH`: a tiny random GPT-2 built in the test (nothing
     downloaded) trains through the CLI with its own tokenizer, and its checkpoint samples."""
-    sets = as_sets({"policy_kwargs.hf_model": str(hf_folder),  # init "pretrained": the model's own weights "num_envs": 4, "num_steps": 6,
-                    "minibatch_size": 24, "tensorboard": False, "sample_every": 0, "checkpoint_every": 1})
+    # init stays textgen's "pretrained": for a Hugging Face model, its own weights
+    sets = as_sets({"policy_kwargs.hf_model": str(hf_folder), "num_envs": 4, "num_steps": 6, "minibatch_size": 24,
+                    "tensorboard": False, "sample_every": 0, "checkpoint_every": 1})
     a = run_cli("train", "--env", "textgen", *sets, "--set", "env_kwargs.min_new_tokens=0", "--steps", "20",
                 "--run-dir", "hf", "--json")
     assert a.returncode == 0, a.stderr
