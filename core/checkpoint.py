@@ -17,15 +17,15 @@ from agentctl.errors import UserError, first_line
 _NAME = re.compile(r"^step_(\d+)\.pt$")
 
 
-def save(state: dict[str, Any], directory: Path, step: int, keep: int = 0) -> Path:
-    """Write ``state`` as ``directory/step_<step>.pt`` atomically; prune to ``keep`` latest."""
+def write_atomic(state: dict[str, Any], path: Path, what: str = "checkpoint") -> Path:
+    """``torch.save`` to ``path`` atomically (temp file in the same folder, fsync, rename): a
+    crash, even ``kill -9``, leaves the old file or the new one, never half of one."""
     import torch
 
-    path = directory / f"step_{step:012d}.pt"
     tmp = None
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pt")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pt")
         with os.fdopen(fd, "wb") as fh:
             torch.save(state, fh)
             fh.flush()
@@ -37,9 +37,19 @@ def save(state: dict[str, Any], directory: Path, step: int, keep: int = 0) -> Pa
         # torch reports a failed write (e.g. a full disk) as RuntimeError, the OS as OSError
         if isinstance(exc, (OSError, RuntimeError)):
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else first_line(exc)
-            kept = "earlier checkpoints are intact" if list_checkpoints(directory) else "no checkpoint was written"
-            raise UserError(f"could not write checkpoint {path}: {reason}; {kept}") from exc
+            raise UserError(f"could not write {what} {path}: {reason}") from exc
         raise
+    return path
+
+
+def save(state: dict[str, Any], directory: Path, step: int, keep: int = 0) -> Path:
+    """Write ``state`` as ``directory/step_<step>.pt`` atomically; prune to ``keep`` latest."""
+    path = directory / f"step_{step:012d}.pt"
+    try:
+        write_atomic(state, path)
+    except UserError as exc:
+        kept = "earlier checkpoints are intact" if list_checkpoints(directory) else "no checkpoint was written"
+        raise UserError(f"{exc}; {kept}") from exc.__cause__
     if keep > 0:
         for old in list_checkpoints(directory)[:-keep]:
             old.unlink(missing_ok=True)

@@ -17,13 +17,13 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Self
 
 import numpy as np
+from agentctl import checkpoint as ckpt
 from agentctl.errors import Interrupted, UserError
 from agentctl.runlog import format_duration
 from agentctl.seeding import Stream, int_seed, rng
@@ -227,24 +227,8 @@ def cache_dir() -> Path:
 
 
 def save_file(state: dict[str, Any], path: Path) -> Path:
-    """``torch.save`` to ``path`` atomically (temp file in the same folder, fsync, rename)."""
-    import torch
-
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pt")
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(state, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise UserError(f"could not write {path}: {exc.strerror or exc}") from None
-    finally:
-        if tmp is not None and Path(tmp).exists():
-            Path(tmp).unlink()
-    return path
+    """Write a pretrained checkpoint atomically."""
+    return ckpt.write_atomic(state, path, "pretrained checkpoint")
 
 
 # -- pieces ---------------------------------------------------------------------------------
