@@ -79,3 +79,13 @@ def make_plugin(tmp_path):
         return env
 
     return make
+
+
+@pytest.fixture
+def host(monkeypatch):
+    """A fresh in-process PluginHost, unaffected by the AGENTCTL_* plugin switches of the shell."""
+    from agentctl.host import PluginHost
+
+    for var in ("AGENTCTL_STRICT_PLUGINS", "AGENTCTL_LOAD_PLUGINS", "AGENTCTL_DISABLE_PLUGINS"):
+        monkeypatch.delenv(var, raising=False)
+    return PluginHost()

@@ -229,13 +229,6 @@ def module(name: str, **attrs) -> types.ModuleType:
     return mod
 
 
-@pytest.fixture
-def host(monkeypatch):
-    for var in ("AGENTCTL_STRICT_PLUGINS", "AGENTCTL_LOAD_PLUGINS", "AGENTCTL_DISABLE_PLUGINS"):
-        monkeypatch.delenv(var, raising=False)
-    return PluginHost()
-
-
 def _env_registrar(*names, kind="single", **kwargs):
     def register_envs(register):
         for n in names:

@@ -10,7 +10,6 @@ import types
 
 import pytest
 from agentctl import checkpoint as ckpt
-from agentctl.host import PluginHost
 from agentctl.sequences import SequenceTask
 from agentctl.testing import FAIL, PASS, SKIP, check_plugin, smoke_train
 
@@ -45,13 +44,6 @@ def plugin(make=make_task, reward=length_reward, config=None, **hooks) -> types.
     for name, fn in hooks.items():
         setattr(mod, name, fn)
     return mod
-
-
-@pytest.fixture
-def host(monkeypatch):
-    for var in ("AGENTCTL_STRICT_PLUGINS", "AGENTCTL_LOAD_PLUGINS", "AGENTCTL_DISABLE_PLUGINS"):
-        monkeypatch.delenv(var, raising=False)
-    return PluginHost()
 
 
 def checks(host, mod, steps=0):
