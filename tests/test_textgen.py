@@ -250,3 +250,9 @@ def test_logits_from_gives_the_tail_of_the_full_logits(kind, tmp_path, request):
     assert tail.shape == (2, 2, full.shape[-1])
     torch.testing.assert_close(tail, full[:, 4:])
     torch.testing.assert_close(tail_values, values)
+
+
+def test_a_token_budget_that_leaves_no_room_for_the_prompt_is_one_line(tmp_path, run_cli):
+    proc = run_cli("train", "--env", "textgen", *as_sets({**TINY, "num_steps": 48}), "--run-dir", "r")
+    assert proc.returncode == 2 and "num_steps 48 (new tokens per completion) leaves no room" in proc.stderr
+    assert not (tmp_path / "r").exists()

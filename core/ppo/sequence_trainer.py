@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 from agentctl.config import PPOConfig
-from agentctl.errors import TrainingDiverged
+from agentctl.errors import TrainingDiverged, UserError
 from agentctl.ppo.advantages import gae, grpo, rloo
 from agentctl.ppo.kl import AdaptiveKL, kl_penalty
 from agentctl.ppo.loss import approx_kl, ppo_loss
@@ -88,6 +88,10 @@ class SequenceTrainer:
         self.device = device
         self.envs = task  # the run closes and checkpoints it like any env
         self.scorer = scorer
+        if cfg.num_steps >= policy.context_length:  # refused before any weights move
+            raise UserError(f"num_steps {cfg.num_steps} (new tokens per completion) leaves no room for a prompt in "
+                            f"the model's context of {policy.context_length} tokens: lower num_steps or raise "
+                            "policy_kwargs.context_length")
         self.policy = policy.to(device)
         self.ref = copy.deepcopy(self.policy).eval().requires_grad_(False)
         self.optimizer = make_optimizer(self.policy, cfg, device)

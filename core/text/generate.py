@@ -121,6 +121,10 @@ def complete(policy, prompts: Sequence[str], max_new_tokens: int, *, temperature
     """Sample completions of ``prompts`` and decode them, each cut just after its first
     ``stop`` string (generation of that row stops there too)."""
     tok = policy.tokenizer
+    if max_new_tokens >= policy.context_length:
+        raise UserError(f"{max_new_tokens} new tokens leave no room for a prompt in the model's context of "
+                        f"{policy.context_length} tokens: ask for fewer (num_steps, sample --max-tokens) or "
+                        "use a model with a longer context_length")
     query, query_mask = encode_prompts(tok, prompts, policy.context_length - max_new_tokens, device)
 
     def cut(text: str) -> tuple[str, bool]:
