@@ -167,15 +167,8 @@ def load_policy(source: str | Path | dict[str, Any], registry: Registry | None =
 
 
 def init_weights(policy: Any, source: str, registry: Registry, spec: EnvSpec, cfg: PPOConfig) -> None:
-    """Load config ``init`` into a fresh policy: a training checkpoint or run dir, an
-    ``agentctl pretrain`` checkpoint, or ``pretrained`` (the cached default warm start of the
-    built-in GPT; a Hugging Face model keeps its own weights)."""
-    if source == "pretrained":
-        if cfg.policy_kwargs.get("hf_model"):
-            return  # a Hugging Face model's own weights are its warm start
-        from agentctl.pretrain import default_pretrained
-
-        source = str(default_pretrained(dict(cfg.policy_kwargs)))
+    """Load weights into a fresh policy from ``source``: a training checkpoint or run dir, or an
+    ``agentctl pretrain`` checkpoint."""
     state = ckpt.load(source)
     where = state.get("path", source)
     weights = state["trainer"]["model"] if "trainer" in state else state.get("model")

@@ -52,10 +52,7 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
         rows = completions(policy, task.sample_prompts(episodes), scorer_for(registry, cfg, task),
                            max_tokens=cfg.num_steps, temperature=cfg.temperature, greedy=deterministic,
                            seed=int_seed(seed, Stream.ACTIONS), stop=task.stop, min_new_tokens=task.min_new_tokens)
-        returns = [r["score"] for r in rows]
-        return {"env": spec.name, "checkpoint": state["path"], "episodes": len(returns),
-                "mean_return": float(np.mean(returns)), "std_return": float(np.std(returns)),
-                "min_return": float(np.min(returns)), "max_return": float(np.max(returns)),
+        return {"env": spec.name, "checkpoint": state["path"], **_return_stats([r["score"] for r in rows]),
                 "deterministic": deterministic, "samples": rows[:3]}
     if playouts:
         raise UserError(f"--playouts (tree search) applies to two-player games; {spec.name!r} is {spec.kind!r}")
@@ -85,12 +82,12 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
             ep_ret[i] = 0.0
         prev_done = np.logical_or(term, trunc)
     envs.close()
-    return {
-        "env": spec.name, "checkpoint": state["path"], "episodes": len(returns),
-        "mean_return": float(np.mean(returns)), "std_return": float(np.std(returns)),
-        "min_return": float(np.min(returns)), "max_return": float(np.max(returns)),
-        "deterministic": deterministic,
-    }
+    return {"env": spec.name, "checkpoint": state["path"], **_return_stats(returns), "deterministic": deterministic}
+
+
+def _return_stats(returns: list[float]) -> dict[str, Any]:
+    return {"episodes": len(returns), "mean_return": float(np.mean(returns)), "std_return": float(np.std(returns)),
+            "min_return": float(np.min(returns)), "max_return": float(np.max(returns))}
 
 
 def wilson_interval(wins: float, n: int, z: float = 1.96) -> tuple[float, float]:

@@ -24,6 +24,7 @@ from typing import IO, Any, Self
 
 import numpy as np
 from agentctl import checkpoint as ckpt
+from agentctl.assemble import resolve_device
 from agentctl.errors import Interrupted, UserError
 from agentctl.runlog import format_duration
 from agentctl.seeding import Stream, int_seed, rng
@@ -64,14 +65,13 @@ def pretrain(policy_kwargs: dict[str, Any], corpus_text: str, *, out: str | Path
     """
     import torch
     import torch.nn.functional as F
-    from agentctl.nn.lm import build_lm
 
     if steps < 1 or batch_size < 1 or not (lr > 0 and math.isfinite(lr)):
         raise UserError(f"pretrain needs steps >= 1, batch_size >= 1 and lr > 0; got steps={steps}, "
                         f"batch_size={batch_size}, lr={lr}")
-    dev = _device(device)
+    dev = resolve_device(device)
     torch.manual_seed(int_seed(seed, Stream.INIT))
-    model = _build(build_lm, policy_kwargs).to(dev)
+    model = build_model(policy_kwargs).to(dev)
     context = int(model.context_length)
     seq_len = seq_len or context
     if not 1 <= seq_len <= context:
@@ -232,7 +232,10 @@ def save_file(state: dict[str, Any], path: Path) -> Path:
 
 
 # -- pieces ---------------------------------------------------------------------------------
-def _build(build_lm: Any, policy_kwargs: dict[str, Any]) -> Any:
+def build_model(policy_kwargs: dict[str, Any]) -> Any:
+    """The ``lm`` policy for ``policy_kwargs``; a key it does not take is one line."""
+    from agentctl.nn.lm import build_lm
+
     try:
         return build_lm(None, None, **policy_kwargs)
     except TypeError as exc:  # a policy_kwargs key the builder does not take
@@ -278,16 +281,6 @@ def _lr_scale(step: int, steps: int, warmup: int) -> float:
         return (step + 1) / warmup
     progress = (step - warmup) / max(1, steps - warmup)
     return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-
-
-def _device(name: str) -> Any:
-    import torch
-
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise UserError("--device cuda requested but no CUDA GPU is available; use --device cpu")
-    return torch.device(name)
 
 
 @contextlib.contextmanager

@@ -183,8 +183,7 @@ class Run:
 
         step = self.trainer.global_step
         with open(self.dir / "samples.jsonl", "a", encoding="utf-8") as f:
-            for s in samples:
-                f.write(json.dumps({"step": step, **s}, ensure_ascii=False) + "\n")
+            f.writelines(json.dumps({"step": step, **s}, ensure_ascii=False) + "\n" for s in samples)
         if not quiet:
             for s in samples:
                 print(f"[step {step:,}] {s['score']:+.3f}  {s['prompt']!r} -> {s['completion']!r}", file=sys.stderr)
@@ -266,7 +265,13 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
     envs = make_envs(spec, cfg)
     policy = build_policy(registry, spec, cfg, envs)
     if cfg.init and state is None:
-        init_weights(policy, cfg.init, registry, spec, cfg)
+        init = cfg.init
+        if init == "pretrained":  # the built-in GPT's cached warm start; an HF model keeps its own weights
+            from agentctl.pretrain import default_pretrained
+
+            init = "" if cfg.policy_kwargs.get("hf_model") else str(default_pretrained(dict(cfg.policy_kwargs)))
+        if init:
+            init_weights(policy, init, registry, spec, cfg)
     policy = policy.to(device)
     if spec.kind == "sequence":
         from agentctl.ppo.sequence_trainer import SequenceTrainer

@@ -16,9 +16,9 @@ from agentctl.registry import Registry
 
 
 def _pretrained_policy(state: dict[str, Any]) -> Any:
-    from agentctl.nn.lm import build_lm
+    from agentctl.pretrain import build_model
 
-    policy = build_lm(None, None, **state.get("policy_kwargs", {}))
+    policy = build_model(state.get("policy_kwargs", {}))
     try:
         policy.load_state_dict(state["model"])
     except RuntimeError as exc:

@@ -67,8 +67,8 @@ def token_advantages(kind: str, rewards: torch.Tensor, values: torch.Tensor, mas
     if kind == "gae":
         values = values * mask
         next_values = torch.cat([values[:, 1:], torch.zeros_like(values[:, :1])], 1)
-        ends = ~mask  # padding: zero-reward terminal steps of their own, cut off from real tokens
-        ends[torch.arange(mask.shape[0], device=mask.device), mask.sum(1) - 1] = True
+        ends = torch.zeros_like(mask)  # each completion terminates at its last real token; the GAE
+        ends[torch.arange(mask.shape[0], device=mask.device), mask.sum(1) - 1] = True  # recursion stops there
         adv, ret = gae(rewards.T, values.T, next_values.T, ends.T, ends.T, gamma, gae_lambda)
         return adv.T * mask, ret.T * mask
     if kind == "grpo":
