@@ -1,0 +1,136 @@
+"""The program that runs *inside* the sandbox: it applies the limits, drops privileges, then
+runs the untrusted code (and its tests) and reports what happened.
+
+It is shipped into the sandbox as a file and run with ``python -I -S``, so it uses the
+standard library only and imports nothing of agentctl. Its input is one JSON line on stdin
+(read before any untrusted code runs; stdin is then pointed at /dev/null):
+``{"token", "channel_fd", "rlimits", "uid", "gid", "nproc", "setup", "tests", "test_timeout_s"}``.
+
+Reports go to the file descriptor ``channel_fd`` (a pipe to the host), one line each, ``TOKEN<TAB>{json}``. The token is random per
+run and known only to the host and this process, so a program that prints look-alike lines,
+or ends early with ``os._exit(0)``, cannot pass a test it did not pass: a test counts only if
+its report carries the token. (Code running in this same process could in principle dig the
+token out of memory; docs/sandbox.md lists that among what the sandbox does not defend.)
+"""
+
+import builtins
+import json
+import os
+import resource
+import signal
+import sys
+import traceback
+
+SOURCE = "main.py"
+
+
+class TestTimeout(BaseException):
+    """Raised by the per-test alarm; a BaseException so ``except Exception`` in the tested
+    code does not swallow it."""
+
+
+def main() -> None:
+    spec = json.loads(sys.stdin.readline())
+    token = spec.pop("token")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    channel = os.fdopen(spec["channel_fd"], "w", buffering=1)
+
+    def report(**event: object) -> None:
+        try:
+            channel.write(token + "\t" + json.dumps(event) + "\n")
+            channel.flush()
+        except Exception:  # the program closed or broke fd 3: its loss, nothing is reported
+            pass
+
+    _limit_and_drop(spec)
+    try:
+        with open(SOURCE, encoding="utf-8", errors="replace") as f:
+            code = compile(f.read(), SOURCE, "exec")
+    except (SyntaxError, ValueError) as exc:
+        report(event="syntax_error", error=_describe(exc))
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    report(event="compiled")
+    if spec["tests"] is None:
+        _run_plain(code, report)
+    else:
+        _run_tests(code, spec, report)
+
+
+def _limit_and_drop(spec: dict) -> None:
+    """Hard limits first (an unprivileged process can lower them, never raise them), then the
+    sandbox user: as root we switch to it, which drops every capability."""
+    for name, value in spec["rlimits"].items():
+        resource.setrlimit(getattr(resource, name), (value, value))
+    if os.getuid() == 0:
+        os.setgroups([])
+        os.setresgid(spec["gid"], spec["gid"], spec["gid"])
+        os.setresuid(spec["uid"], spec["uid"], spec["uid"])
+    # RLIMIT_NPROC counts every process of this user, ours included: set after the switch.
+    resource.setrlimit(resource.RLIMIT_NPROC, (spec["nproc"], spec["nproc"]))
+
+
+def _run_plain(code: object, report) -> None:
+    """Run the program as ``python main.py`` would; its exit code is the status."""
+    namespace = {"__name__": "__main__", "__file__": SOURCE, "__builtins__": builtins}
+    try:
+        exec(code, namespace)
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        report(event="exception", error=_describe(exc), type=type(exc).__name__)
+        raise
+    report(event="finished")
+
+
+def _run_tests(code: object, spec: dict, report) -> None:
+    """Define the program, run the setup, then each test with its own time limit."""
+    namespace = {"__name__": "solution", "__file__": SOURCE, "__builtins__": builtins}
+    signal.signal(signal.SIGALRM, _alarm)
+    try:
+        exec(code, namespace)
+        exec(compile(spec["setup"], "tests.py", "exec"), namespace)
+    except BaseException as exc:
+        report(event="exception", error=_describe(exc), type=type(exc).__name__)
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    for index, test in enumerate(spec["tests"]):
+        outcome, error = "passed", ""
+        try:
+            compiled = compile(test, "tests.py", "exec")
+            signal.setitimer(signal.ITIMER_REAL, spec["test_timeout_s"])
+            try:
+                exec(compiled, namespace)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except TestTimeout:
+            outcome, error = "timeout", "the test ran past its time limit"
+        except AssertionError as exc:
+            outcome, error = "failed", _describe(exc)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt included: not a pass
+            outcome, error = "error", _describe(exc)
+        report(event="test", index=index, outcome=outcome, error=error)
+    report(event="done")
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(0)  # not sys.exit: no atexit hooks or threads of the tested code run after this
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise TestTimeout()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (type(exc).__name__ + (": " + text[0] if text else ""))[:300]
+
+
+if __name__ == "__main__":
+    main()
