@@ -316,6 +316,36 @@ def check_plugin_cmd(ctx: click.Context, name: str, steps: int, as_json: bool) -
         sys.exit(1)
 
 
+# -- sandbox ----------------------------------------------------------------------------
+@cli.group(cls=_Group)
+def sandbox() -> None:
+    """Run untrusted Python in the code sandbox (what the codegen reward uses)."""
+
+
+@sandbox.command("run")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--tests", "tests_path", type=click.Path(exists=True, dir_okay=False),
+              help="Tests file: each top-level assert/expression is one test, the rest is setup.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              help="Wall-clock seconds before the whole process tree is killed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object (the last line).")
+def sandbox_run(file: str, tests_path: str | None, timeout: float, as_json: bool) -> None:
+    """Run FILE (and its tests) in the sandbox; exit 0 when the status is ok, 1 otherwise."""
+    from agentctl.sandbox import Sandbox, SandboxConfig
+    from agentctl.sandbox.report import format_result, read_source
+
+    source = read_source(file)
+    tests = read_source(tests_path) if tests_path else None
+    config = SandboxConfig(timeout_s=timeout, cpu_s=max(1, int(timeout) + 1))
+    result = Sandbox(config).run(source, tests)
+    if as_json:
+        _emit_json(result.to_dict())
+    else:
+        click.echo(format_result(result))
+    if result.status != "ok":
+        sys.exit(1)
+
+
 def main() -> None:
     debug = "--debug" in sys.argv[1:]
     try:

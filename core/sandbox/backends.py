@@ -67,6 +67,11 @@ def bwrap_command(bwrap: str, python: Interpreter, files: dict[str, int], disk_b
     for link in ("/lib", "/lib64", "/bin"):  # merged-/usr systems: keep the loader's paths working
         if os.path.islink(link):
             cmd += ["--symlink", os.readlink(link), link]
+    # Directories on the way to a bound path are created world-traversable: bwrap would copy
+    # the host's mode, and a 0700 /root (pyenv's home) would lock the sandbox user out.
+    parents = {str(p) for path in python.read_only for p in Path(path).parents if str(p) != "/"}
+    for parent in sorted(parents):
+        cmd += ["--perms", "0755", "--dir", parent]
     for path in python.read_only:
         cmd += ["--ro-bind", path, path]
     for path in python.hidden:

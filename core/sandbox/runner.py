@@ -107,7 +107,7 @@ class Sandbox:
             return "bwrap is not installed"
         if name == "unshare" and (os.geteuid() != 0 or backends.which("unshare") is None):
             return "unshare needs root and util-linux"
-        result = self._run(name, "print(6 * 7)", None, "", 0)
+        result = self._run(name, "import math\nprint(math.floor(42.5))", None, "", 0)
         if result.status == "ok" and result.stdout.strip() == "42":
             return None
         return f"{name} failed: {(result.stderr.strip().splitlines() or [result.status])[-1][:200]}"
