@@ -1,7 +1,7 @@
 def text_is_blank(s: str) -> bool:
     """Return True if ``s`` is empty or contains only whitespace, False otherwise.
 
-    >>> text_is_blank("  \\t ")
+    >>> text_is_blank("   ")
     True
     """
     # -- solution --
