@@ -196,9 +196,15 @@ def pretrain(env_name: str | None, corpus_path: str | None, steps: int | None, o
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--playouts", type=click.IntRange(min=0), default=0, show_default=True,
               help="Two-player games: pick moves by a tree search of N playouts guided by the net (0 = plain policy).")
+@click.option("--split", help="Sequence envs: the task's prompt set (codegen: train, heldout, humaneval).")
+@click.option("--k", "ks", metavar="K[,K...]", help="Sequence envs: report pass@k (e.g. 1,10) over every prompt.")
+@click.option("--samples", type=click.IntRange(min=1), help="Completions per prompt for pass@k (default: max k).")
+@click.option("--temperature", type=click.FloatRange(min=0, min_open=True),
+              help="Sequence envs: sampling temperature (default: the run's).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool, seed: int | None, device: str,
-             playouts: int, as_json: bool) -> None:
+             playouts: int, split: str | None, ks: str | None, samples: int | None, temperature: float | None,
+             as_json: bool) -> None:
     """Evaluate a checkpoint: mean return +- std over N episodes (win rates for games)."""
     from agentctl.config import check_value
 
@@ -206,10 +212,18 @@ def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool, s
         check_value("seed", seed, "--seed")  # the same range as training's seed
     from agentctl.evaluate import evaluate
 
+    from agentctl.passk import parse_ks
+
     result = evaluate(path, get_host().registry, episodes=episodes, deterministic=not stochastic,
-                      seed=seed, device=device, opponent=opponent, playouts=playouts)
+                      seed=seed, device=device, opponent=opponent, playouts=playouts, split=split,
+                      ks=parse_ks(ks) if ks is not None else None, samples=samples, temperature=temperature)
     if as_json:
         _emit_json(result)
+    elif "samples_per_problem" in result:
+        rates = ", ".join(f"{key} {value:.3f}" for key, value in result.items() if key.startswith("pass@"))
+        click.echo(f"{result['env']} {result['split'] or ''}: {rates} over {result['problems']} problems "
+                   f"({result['samples_per_problem']} samples each, temperature {result['temperature']}); "
+                   f"mean score {result['mean_score']:.3f}")
     elif "win_rate" in result:
         low, high = result["win_rate_ci95"]
         click.echo(f"{result['env']} vs {result['opponent']}: win {result['win_rate']:.3f} "

