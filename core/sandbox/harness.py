@@ -64,7 +64,11 @@ def _limit_and_drop(spec: dict) -> None:
     """Hard limits first (an unprivileged process can lower them, never raise them), then the
     sandbox user: as root we switch to it, which drops every capability."""
     for name, value in spec["rlimits"].items():
-        resource.setrlimit(getattr(resource, name), (value, value))
+        # CPU: at the soft limit the kernel sends SIGXCPU (reported as a timeout); the hard
+        # limit, a second later, is SIGKILL for a program that ignores SIGXCPU. With soft ==
+        # hard the kernel sends SIGKILL at once, which looks like any other kill.
+        hard = value + 1 if name == "RLIMIT_CPU" else value
+        resource.setrlimit(getattr(resource, name), (value, hard))
     if os.getuid() == 0:
         os.setgroups([])
         os.setresgid(spec["gid"], spec["gid"], spec["gid"])
