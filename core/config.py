@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.errors import UserError
+from agentctl.text.corpus import CORPORA
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ class PPOConfig:
                          Range(2))
     init: str = _f("", "Weights to start from: a checkpoint or run dir (training or `agentctl pretrain`); "
                        "'pretrained' = the env's cached warm start (trained once when missing).")
+    pretrain_corpus: str = _f("docstrings", "Built-in corpus of the warm start that init = 'pretrained' and "
+                                            "`agentctl pretrain --env E` (no --corpus) train on: docstrings "
+                                            "(the stdlib's English prose) or python (its functions' source).")
     # -- sequence (text generation) envs ----------------------------------------------------
     reward: str = _f("", "Sequence envs: reward spec, e.g. sentiment or sentiment+0.1*length:24 "
                          "(empty: the env's own).")
@@ -281,6 +285,8 @@ def validate(cfg: PPOConfig) -> None:
         raise UserError(f"config device must be auto, cpu or cuda (or cuda:N), got {cfg.device!r}")
     if cfg.advantage not in ADVANTAGES:
         raise UserError(f"config advantage must be one of {', '.join(ADVANTAGES)}, got {cfg.advantage!r}")
+    if cfg.pretrain_corpus not in CORPORA:
+        raise UserError(f"config pretrain_corpus must be one of {', '.join(CORPORA)}, got {cfg.pretrain_corpus!r}")
     weights = list(cfg.opponents.values())
     numbers = all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights)
     if not numbers or not all(w in NON_NEGATIVE for w in weights) or not any(w > 0 for w in weights):

@@ -3,9 +3,10 @@
 PPO on language starts from a model that already writes text: a random one emits byte noise
 that no reward can shape. ``pretrain`` trains ``build_lm(None, None, **policy_kwargs)`` by
 next-token cross-entropy and writes a single checkpoint file that ``agentctl train --init
-PATH`` starts from. ``default_pretrained`` is the warm start the ``textgen`` env uses by
-default (``init = "pretrained"``): trained once per model shape on the default corpus (the
-standard library's docstrings, see ``agentctl.text.corpus``) and cached.
+PATH`` starts from. ``default_pretrained`` is the warm start sequence envs use by default
+(``init = "pretrained"``): trained once per model shape and built-in corpus (config
+``pretrain_corpus``: the standard library's docstrings, or its functions' source code; see
+``agentctl.text.corpus``) and cached.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Self
 
@@ -29,7 +30,7 @@ from agentctl.errors import Interrupted, UserError
 from agentctl.runlog import format_duration
 from agentctl.seeding import Stream, int_seed, rng
 from agentctl.stopping import StopSignals
-from agentctl.text.corpus import corpus_description, default_corpus, split_documents
+from agentctl.text.corpus import corpus_description, default_corpus, python_corpus, split_documents
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,11 +50,12 @@ DEFAULT_RECIPE = Recipe()
 EXPECTED = "about 2 minutes on 2 CPU cores"  # the default recipe's time, for the notice (measured)
 
 
-def pretrain(policy_kwargs: dict[str, Any], corpus_text: str, *, out: str | Path, steps: int,
+def pretrain(policy_kwargs: dict[str, Any], corpus_text: str | Sequence[str], *, out: str | Path, steps: int,
              batch_size: int = 16, seq_len: int = 0, lr: float = 6e-3, seed: int = 0, device: str = "cpu",
              corpus: str = "", quiet: bool = False, stream: IO[str] | None = None) -> dict[str, Any]:
-    """Train the ``lm`` policy on ``corpus_text`` for ``steps`` optimizer steps and write the
-    checkpoint to ``out`` (atomically); returns a summary.
+    """Train the ``lm`` policy on ``corpus_text`` (a text, one document a line, or a list of
+    documents: see ``split_documents``) for ``steps`` optimizer steps and write the checkpoint
+    to ``out`` (atomically); returns a summary.
 
     Each step is ``batch_size`` windows of ``seq_len + 1`` tokens (0: the model's context)
     from the corpus's token stream: every document starts as a prompt does (BOS) and ends
@@ -120,16 +122,17 @@ def pretrain(policy_kwargs: dict[str, Any], corpus_text: str, *, out: str | Path
             "interrupted": len(losses) < steps, "signal": stop.requested}
 
 
-def default_pretrained(policy_kwargs: dict[str, Any], quiet: bool = False, device: str = "cpu") -> Path:
-    """The cached warm start for ``policy_kwargs``: trained with ``DEFAULT_RECIPE`` on the default
-    corpus the first time it is asked for (a notice on stderr says so), then read from
-    ``default_path(policy_kwargs)``. Two processes asking at once: the second waits for the
-    first's file. A stop signal while it trains caches nothing."""
+def default_pretrained(policy_kwargs: dict[str, Any], quiet: bool = False, device: str = "cpu",
+                       corpus: str = "docstrings") -> Path:
+    """The cached warm start for ``policy_kwargs``: trained with ``DEFAULT_RECIPE`` on the built-in
+    ``corpus`` (a ``pretrain_corpus`` name) the first time it is asked for (a notice on stderr
+    says so), then read from ``default_path(policy_kwargs, corpus)``. Two processes asking at
+    once: the second waits for the first's file. A stop signal while it trains caches nothing."""
     if policy_kwargs.get("hf_model"):
         raise UserError("init = 'pretrained' trains the built-in GPT; a Hugging Face model is already "
                         "pretrained: leave init unset (or pass --set init=PATH to a checkpoint)")
-    recipe, corpus = DEFAULT_RECIPE, corpus_description()
-    path = default_path(policy_kwargs)
+    recipe, description = DEFAULT_RECIPE, corpus_description(corpus)
+    path = default_path(policy_kwargs, corpus)
     if path.is_file():
         return path
     try:
@@ -141,12 +144,12 @@ def default_pretrained(policy_kwargs: dict[str, Any], quiet: bool = False, devic
         if path.is_file():  # another process trained it while we waited
             return path
         print(f"agentctl: pretraining the default warm start once ({recipe.steps} steps of next-token "
-              f"training on the {corpus}, {EXPECTED}); cached as {path}", file=sys.stderr, flush=True)
+              f"training on the {description}, {EXPECTED}); cached as {path}", file=sys.stderr, flush=True)
         partial = path.with_name(f".{path.stem}.{os.getpid()}.partial")
         try:
-            summary = pretrain(policy_kwargs, default_corpus(), out=partial, steps=recipe.steps,
+            summary = pretrain(policy_kwargs, _builtin_corpus(corpus), out=partial, steps=recipe.steps,
                                batch_size=recipe.batch_size, seq_len=recipe.seq_len, lr=recipe.lr,
-                               seed=recipe.seed, device=device, corpus=corpus, quiet=quiet)
+                               seed=recipe.seed, device=device, corpus=description, quiet=quiet)
             if summary["interrupted"]:  # a partial warm start must not pass for the real one
                 raise Interrupted(summary["signal"], "stopped while pretraining the warm start; nothing was cached")
             os.replace(partial, path)
@@ -155,11 +158,13 @@ def default_pretrained(policy_kwargs: dict[str, Any], quiet: bool = False, devic
     return path
 
 
-def default_path(policy_kwargs: dict[str, Any]) -> Path:
-    """Where the default warm start for ``policy_kwargs`` is cached: the name hashes
-    everything the weights depend on (policy_kwargs, the corpus and the recipe)."""
-    key = json.dumps({"format": 1, "policy": "lm", "policy_kwargs": policy_kwargs, "corpus": corpus_description(),
-                      "recipe": dataclasses.asdict(DEFAULT_RECIPE)}, sort_keys=True, default=str)
+def default_path(policy_kwargs: dict[str, Any], corpus: str = "docstrings") -> Path:
+    """Where the warm start for ``policy_kwargs`` on the built-in ``corpus`` is cached: the name
+    hashes everything the weights depend on (policy_kwargs, the corpus's description, which
+    names the Python version, and the recipe)."""
+    key = json.dumps({"format": 1, "policy": "lm", "policy_kwargs": policy_kwargs,
+                      "corpus": corpus_description(corpus), "recipe": dataclasses.asdict(DEFAULT_RECIPE)},
+                     sort_keys=True, default=str)
     return cache_dir() / f"lm-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
 
 
@@ -176,10 +181,11 @@ def describe(path: Path) -> dict[str, Any]:
 def pretrain_command(registry: Any, env: str | None = None, sets: tuple[str, ...] | list[str] = (),
                      corpus_path: str | None = None, steps: int | None = None, seed: int | None = None,
                      out: str | None = None, device: str = "cpu", quiet: bool = False) -> dict[str, Any]:
-    """``agentctl pretrain``: policy_kwargs from ``env``'s default config (else the built-in
-    GPT's defaults) and ``--set policy_kwargs.KEY=V``. With no corpus, steps, seed or out it
-    makes the env's default warm start (the cached file ``init = "pretrained"`` loads), else
-    it trains with those and writes ``out`` (default ``pretrained.pt``)."""
+    """``agentctl pretrain``: policy_kwargs and pretrain_corpus from ``env``'s default config
+    (else the built-in GPT's defaults and the docstrings corpus) and ``--set
+    policy_kwargs.KEY=V``. With no corpus file, steps, seed or out it makes the env's default
+    warm start (the cached file ``init = "pretrained"`` loads), else it trains with those (on
+    the file, else the env's built-in corpus) and writes ``out`` (default ``pretrained.pt``)."""
     from agentctl.config import parse_set, resolve
 
     overrides = parse_set(sets)
@@ -201,17 +207,19 @@ def pretrain_command(registry: Any, env: str | None = None, sets: tuple[str, ...
         torch.set_num_threads(cfg.torch_threads)
     policy_kwargs = dict(cfg.policy_kwargs)
     if corpus_path is None and steps is None and seed is None and out is None:
-        cached = default_path(policy_kwargs).is_file()
-        summary = describe(default_pretrained(policy_kwargs, quiet=quiet, device=device))
+        cached = default_path(policy_kwargs, cfg.pretrain_corpus).is_file()
+        summary = describe(default_pretrained(policy_kwargs, quiet=quiet, device=device, corpus=cfg.pretrain_corpus))
         summary.update(cached=cached, default=True)
     else:
         from agentctl.text.corpus import load_corpus
 
         recipe = DEFAULT_RECIPE
-        summary = pretrain(policy_kwargs, load_corpus(corpus_path), out=out or "pretrained.pt",
+        text = load_corpus(corpus_path) if corpus_path is not None else _builtin_corpus(cfg.pretrain_corpus)
+        summary = pretrain(policy_kwargs, text, out=out or "pretrained.pt",
                            steps=recipe.steps if steps is None else steps, batch_size=recipe.batch_size,
                            seq_len=recipe.seq_len, lr=recipe.lr, seed=recipe.seed if seed is None else seed,
-                           device=device, corpus=str(corpus_path) if corpus_path else corpus_description(),
+                           device=device,
+                           corpus=str(corpus_path) if corpus_path else corpus_description(cfg.pretrain_corpus),
                            quiet=quiet)
         summary.update(cached=False, default=False)
     summary["env"] = env
@@ -232,6 +240,13 @@ def save_file(state: dict[str, Any], path: Path) -> Path:
 
 
 # -- pieces ---------------------------------------------------------------------------------
+def _builtin_corpus(name: str) -> str | list[str]:
+    """The built-in corpus ``name``: the docstrings as text (a paragraph a line), the Python
+    functions as a list of documents (looked up at call time, so tests can swap in a tiny one)."""
+    corpus_description(name)  # refuses an unknown name
+    return default_corpus() if name == "docstrings" else python_corpus()
+
+
 def build_model(policy_kwargs: dict[str, Any]) -> Any:
     """The ``lm`` policy for ``policy_kwargs``; a key it does not take is one line."""
     from agentctl.nn.lm import build_lm
@@ -242,7 +257,7 @@ def build_model(policy_kwargs: dict[str, Any]) -> Any:
         raise UserError(f"policy 'lm' cannot be built with policy_kwargs {policy_kwargs}: {exc}") from None
 
 
-def _token_stream(tokenizer: Any, text: str, window: int) -> tuple[np.ndarray, np.ndarray]:
+def _token_stream(tokenizer: Any, text: str | Sequence[str], window: int) -> tuple[np.ndarray, np.ndarray]:
     """All documents' tokens as one array, each document as a prompt begins (BOS, when the
     tokenizer has one) and followed by EOS, and where each document starts. A stream shorter
     than one window is repeated until it fills one."""

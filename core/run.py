@@ -269,7 +269,8 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
         if init == "pretrained":  # the built-in GPT's cached warm start; an HF model keeps its own weights
             from agentctl.pretrain import default_pretrained
 
-            init = "" if cfg.policy_kwargs.get("hf_model") else str(default_pretrained(dict(cfg.policy_kwargs)))
+            init = "" if cfg.policy_kwargs.get("hf_model") else str(
+                default_pretrained(dict(cfg.policy_kwargs), corpus=cfg.pretrain_corpus))
         if init:
             init_weights(policy, init, registry, spec, cfg)
     policy = policy.to(device)

@@ -1,0 +1,138 @@
+"""The Python corpus (the stdlib's documented functions as documents) and the pretrain_corpus key.
+
+References are independent: each document re-parsed with ``ast``, the token stream framed by
+hand, the docstrings corpus's cache key computed the way it was before there were two corpora."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import json
+import sys
+
+import pytest
+from agentctl import checkpoint
+from agentctl import pretrain as pt
+from agentctl.config import resolve
+from agentctl.errors import UserError
+from agentctl.text.corpus import python_corpus, split_documents
+from agentctl.text.tokenizer import ByteTokenizer
+from conftest import clean_env
+
+TINY = {"n_layer": 1, "n_head": 2, "n_embd": 32, "context_length": 32}
+SMALL = 30_000  # characters: about 50 functions, a fraction of a second
+
+
+@pytest.fixture(scope="module")
+def small() -> list[str]:
+    return python_corpus(max_chars=SMALL)
+
+
+def test_python_corpus_documents_are_documented_functions(small):
+    assert 30 < len(small) and SMALL // 2 < sum(map(len, small)) <= SMALL  # the cap
+    for doc in small:
+        tree = ast.parse(doc)  # valid Python on its own: dedented, whole
+        assert len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef), doc
+        func = tree.body[0]
+        assert doc.startswith("def ") and doc.endswith("\n") and not doc.endswith("\n\n")
+        lines = doc.split("\n")
+        assert lines[1].startswith('    """') and ast.get_docstring(func), doc  # the prompt's shape
+        assert len(lines) - 1 <= 60 and doc.isascii() and "\t" not in doc and "\f" not in doc
+    assert len(set(small)) == len(small)
+
+
+def test_python_corpus_is_a_fixed_capped_order(small):
+    assert python_corpus(max_chars=SMALL) == small
+    bigger = python_corpus(max_chars=2 * SMALL)
+    assert bigger[: len(small)] == small and len(bigger) > len(small)
+    assert any(doc.startswith("def ") and "(self" in doc.split("\n")[0] for doc in bigger)  # methods, dedented
+
+
+def test_python_documents_stay_whole_in_the_token_stream(small):
+    """A list is its documents: each multi-line function is one BOS ... EOS frame."""
+    docs = ["def f():\n    \"\"\"F.\"\"\"\n\n    return 1\n", "   \n", "def g():\n    \"\"\"G.\"\"\"\n"]
+    assert split_documents(docs) == [docs[0], docs[2]]  # the blank one dropped, the rest untouched
+    tok = ByteTokenizer()
+    tokens, starts = pt._token_stream(tok, docs, window=3)
+    expected = [256, *docs[0].encode(), 257, 256, *docs[2].encode(), 257]
+    assert tokens.tolist() == expected and starts.tolist() == [0, len(docs[0]) + 2]
+    tokens, starts = pt._token_stream(tok, small, window=3)
+    assert len(starts) == len(small) and (tokens == 257).sum() == len(small)
+    # A text still splits into lines, as the docstrings corpus and a user's file always did.
+    assert split_documents("one.\n\n  two. \n") == ["one.", "two."]
+
+
+def test_cache_keys_per_corpus_and_the_docstrings_key_is_unchanged():
+    recipe = dataclasses.asdict(pt.DEFAULT_RECIPE)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    old_key = json.dumps({"format": 1, "policy": "lm", "policy_kwargs": TINY,
+                          "corpus": f"Python {version} standard library docstrings", "recipe": recipe},
+                         sort_keys=True, default=str)  # how default_path named the cache before
+    old_name = f"lm-{hashlib.sha256(old_key.encode()).hexdigest()[:16]}.pt"
+    assert pt.default_path(TINY).name == old_name and pt.default_path(TINY, "docstrings").name == old_name
+    python = pt.default_path(TINY, "python")
+    assert python.parent == pt.default_path(TINY).parent and python.name != old_name
+    assert pt.default_path({**TINY, "n_embd": 16}, "python") != python
+    with pytest.raises(UserError, match="unknown built-in corpus 'java'"):
+        pt.default_path(TINY, "java")
+
+
+def test_pretrain_corpus_config_key():
+    assert resolve().pretrain_corpus == "docstrings"
+    assert resolve({"pretrain_corpus": "python"}).pretrain_corpus == "python"
+    with pytest.raises(UserError) as err:
+        resolve({"pretrain_corpus": "code"})
+    assert str(err.value) == "config pretrain_corpus must be one of docstrings, python, got 'code'"
+
+
+def test_default_pretrained_trains_the_python_corpus(tmp_path, monkeypatch, small):
+    monkeypatch.setenv("AGENTCTL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(pt, "DEFAULT_RECIPE", pt.Recipe(steps=2, batch_size=2, seq_len=8))
+    monkeypatch.setattr(pt, "python_corpus", lambda: small)
+    monkeypatch.setattr(pt, "default_corpus", lambda: pytest.fail("trained on the docstrings"))
+    path = pt.default_pretrained(TINY, quiet=True, corpus="python")
+    assert path == pt.default_path(TINY, "python") and path.is_file()
+    state = checkpoint.load(path)
+    assert state["corpus"].endswith("standard library functions (source code)") and state["steps"] == 2
+
+
+def test_pretrain_command_uses_the_envs_pretrain_corpus(tmp_path, monkeypatch, small):
+    from agentctl.host import get_host
+
+    registry = get_host().registry
+    monkeypatch.setenv("AGENTCTL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(pt, "DEFAULT_RECIPE", pt.Recipe(steps=2, batch_size=2, seq_len=8))
+    monkeypatch.setattr(pt, "python_corpus", lambda: small)
+    config = registry.resolve("env", "textgen").default_config
+    monkeypatch.setitem(config, "policy_kwargs", dict(TINY))
+    monkeypatch.setitem(config, "pretrain_corpus", "python")
+    try:
+        cached = pt.pretrain_command(registry, "textgen", quiet=True)
+        custom = pt.pretrain_command(registry, "textgen", steps=2, out=str(tmp_path / "c.pt"), quiet=True)
+    finally:
+        import torch
+
+        torch.set_num_threads(1)  # the env's torch_threads was applied
+    assert cached["checkpoint"] == str(pt.default_path(TINY, "python")) and cached["default"]
+    assert custom["corpus"] == cached["corpus"] and custom["corpus"].endswith("functions (source code)")
+    assert custom["corpus_tokens"] == sum(len(d) + 2 for d in small)  # BOS + bytes + EOS each
+
+
+def test_cli_pretrain_corpus_file_unchanged(run_cli, tmp_path):
+    """--corpus FILE still trains on the file's lines, whatever the env's pretrain_corpus."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat.\n\nthe dog ran to the park.\n")  # over a window: not repeated
+    sets = [a for k, v in TINY.items() for a in ("--set", f"policy_kwargs.{k}={v}")]
+    done = run_cli("pretrain", "--corpus", corpus, "--steps", "2", *sets, "--out", tmp_path / "w.pt", "--json",
+                   env=clean_env(AGENTCTL_CACHE=str(tmp_path / "cache")))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
+    lines = ["the cat sat on the mat.", "the dog ran to the park."]
+    assert summary["corpus"] == str(corpus) and summary["corpus_tokens"] == sum(len(line) + 2 for line in lines)
+    assert not (tmp_path / "cache").exists()
+
+    bad = run_cli("train", "--env", "textgen", "--steps", "1", "--set", "init=''", "--set", "pretrain_corpus=code",
+                  env=clean_env(AGENTCTL_CACHE=str(tmp_path / "cache")))
+    assert bad.returncode == 2 and bad.stderr.strip() == (
+        "error: config pretrain_corpus must be one of docstrings, python, got 'code'"), bad.stderr
