@@ -2,9 +2,14 @@
 runs the untrusted code (and its tests) and reports what happened.
 
 It is shipped into the sandbox as a file and run with ``python -I -S``, so it uses the
-standard library only and imports nothing of agentctl. Its input is one JSON line on stdin
-(read before any untrusted code runs; stdin is then pointed at /dev/null):
+standard library only and imports nothing of agentctl. Its input is one ``marshal``-ed dict on
+stdin, up to EOF (written by the host, read before any untrusted code runs; stdin is then
+pointed at /dev/null):
 ``{"token", "channel_fd", "rlimits", "uid", "gid", "nproc", "setup", "tests", "test_timeout_s"}``.
+Start-up time is most of what a small program costs, so the harness imports only modules built
+into the interpreter: ``json`` (which pulls in ``re``, ``enum``, ``collections``) and ``signal``
+(``enum``) would double it. Reports are written as JSON by ``_json`` below, and ``traceback`` is
+imported only when there is one to print.
 
 Reports go to the file descriptor ``channel_fd`` (a pipe to the host), one line each, ``TOKEN<TAB>{json}``. The token is random per
 run and known only to the host and this process, so a program that prints look-alike lines,
@@ -13,13 +18,12 @@ its report carries the token. (Code running in this same process could in princi
 token out of memory; docs/sandbox.md lists that among what the sandbox does not defend.)
 """
 
+import _signal as signal  # the C module behind ``signal``, without its enum wrappers
 import builtins
-import json
+import marshal
 import os
 import resource
-import signal
 import sys
-import traceback
 
 SOURCE = "main.py"
 
@@ -30,7 +34,7 @@ class TestTimeout(BaseException):
 
 
 def main() -> None:
-    spec = json.loads(sys.stdin.readline())
+    spec = marshal.loads(sys.stdin.buffer.read())
     token = spec.pop("token")
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -39,7 +43,7 @@ def main() -> None:
 
     def report(**event: object) -> None:
         try:
-            channel.write(token + "\t" + json.dumps(event) + "\n")
+            channel.write(token + "\t" + _json(event) + "\n")
             channel.flush()
         except Exception:  # the program closed or broke fd 3: its loss, nothing is reported
             pass
@@ -50,7 +54,7 @@ def main() -> None:
             code = compile(f.read(), SOURCE, "exec")
     except (SyntaxError, ValueError) as exc:
         report(event="syntax_error", error=_describe(exc))
-        traceback.print_exc()
+        _print_exc()
         sys.stderr.flush()
         os._exit(1)
     report(event="compiled")
@@ -99,7 +103,7 @@ def _run_tests(code: object, spec: dict, report) -> None:
         exec(compile(spec["setup"], "tests.py", "exec"), namespace)
     except BaseException as exc:
         report(event="exception", error=_describe(exc), type=type(exc).__name__)
-        traceback.print_exc()
+        _print_exc()
         sys.stderr.flush()
         os._exit(1)
     for index, test in enumerate(spec["tests"]):
@@ -129,6 +133,37 @@ def _run_tests(code: object, spec: dict, report) -> None:
 
 def _alarm(signum: int, frame: object) -> None:
     raise TestTimeout()
+
+
+def _print_exc() -> None:
+    import traceback
+
+    traceback.print_exc()
+
+
+def _json(event: dict) -> str:
+    """``json.dumps`` for a flat dict of str and int values, ASCII only (the host reads it with
+    ``json.loads``)."""
+    return "{" + ", ".join(_json_str(k) + ": " + (_json_str(v) if isinstance(v, str) else str(int(v)))
+                           for k, v in event.items()) + "}"
+
+
+def _json_str(text: str) -> str:
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return '"' + text + '"'
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= code < 0x7F:
+            out.append(ch)
+        elif code < 0x10000:
+            out.append("\\u%04x" % code)
+        else:  # a UTF-16 surrogate pair, as JSON spells characters beyond the BMP
+            code -= 0x10000
+            out.append("\\u%04x\\u%04x" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)))
+    return '"' + "".join(out) + '"'
 
 
 def _describe(exc: BaseException) -> str:

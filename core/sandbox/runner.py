@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import marshal
 import os
 import secrets
 import select
@@ -169,7 +170,7 @@ class Sandbox:
         _close(report_w)
         opened.remove(report_w)
         try:
-            proc.stdin.write((json.dumps(spec) + "\n").encode())
+            proc.stdin.write(marshal.dumps(spec))
             proc.stdin.close()
         except OSError:  # the sandbox died at start; its stderr says why
             pass
