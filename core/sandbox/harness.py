@@ -30,7 +30,10 @@ SOURCE = "main.py"
 
 class TestTimeout(BaseException):
     """Raised by the per-test alarm; a BaseException so ``except Exception`` in the tested
-    code does not swallow it."""
+    code does not swallow it. ``fired`` records the alarm, so a test that swallows it anyway
+    (a bare ``except:``) still counts as a timeout, not as a pass."""
+
+    fired = False
 
 
 def main() -> None:
@@ -110,6 +113,7 @@ def _run_tests(code: object, spec: dict, report) -> None:
         outcome, error = "passed", ""
         try:
             compiled = compile(test, "tests.py", "exec")
+            TestTimeout.fired = False
             signal.setitimer(signal.ITIMER_REAL, spec["test_timeout_s"])
             try:
                 exec(compiled, namespace)
@@ -121,6 +125,8 @@ def _run_tests(code: object, spec: dict, report) -> None:
             outcome, error = "failed", _describe(exc)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included: not a pass
             outcome, error = "error", _describe(exc)
+        if TestTimeout.fired:
+            outcome, error = "timeout", "the test ran past its time limit"
         report(event="test", index=index, outcome=outcome, error=error)
     report(event="done")
     for stream in (sys.stdout, sys.stderr):
@@ -132,6 +138,7 @@ def _run_tests(code: object, spec: dict, report) -> None:
 
 
 def _alarm(signum: int, frame: object) -> None:
+    TestTimeout.fired = True
     raise TestTimeout()
 
 
