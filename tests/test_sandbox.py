@@ -16,6 +16,7 @@ start on this machine at the same time are never counted as ours.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -27,9 +28,9 @@ import time
 import uuid
 import warnings
 from pathlib import Path
+from typing import Self
 
 import pytest
-
 from agentctl.errors import UserError
 from agentctl.sandbox import Sandbox, SandboxConfig, SandboxPool, SandboxWarning, backends, runner
 
@@ -38,8 +39,8 @@ REPO = Path(__file__).resolve().parents[1]
 ROOT = os.geteuid() == 0
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 # Small limits, so the whole file runs in seconds.
-LIMITS = dict(timeout_s=2.0, cpu_s=5, test_timeout_s=0.5, memory_mb=256, max_processes=16, max_file_mb=1,
-              disk_mb=4, max_open_files=64, output_limit=4096, uid=UID)
+LIMITS = {"timeout_s": 2.0, "cpu_s": 5, "test_timeout_s": 0.5, "memory_mb": 256, "max_processes": 16,
+          "max_file_mb": 1, "disk_mb": 4, "max_open_files": 64, "output_limit": 4096, "uid": UID}
 
 
 def make(backend: str = "bwrap", **overrides: object) -> Sandbox:
@@ -96,7 +97,7 @@ class Census:
             self.most = max(self.most, len(running(self.uid)))
             time.sleep(0.005)
 
-    def __enter__(self) -> Census:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -337,7 +338,7 @@ def test_host_files_are_not_readable(sb, monkeypatch):
         if path == "/root":
             # Only the directories on the way to the interpreter exist there, empty of anything else.
             allowed = {Path(p).relative_to("/root").parts[0] for p in sb.python.read_only if p.startswith("/root/")}
-            assert lines[path].startswith("FAILED") or set(eval(lines[path].split(" ", 2)[2])) <= allowed, lines[path]
+            assert lines[path].startswith("FAILED") or set(ast.literal_eval(lines[path].split(" ", 2)[2])) <= allowed, lines[path]
         else:
             assert lines[path].startswith("FAILED"), lines[path]
     assert readme.read_text()[:40] not in result.stdout
@@ -361,7 +362,7 @@ for pid in ("1", "self", "{os.getpid()}", "{os.getppid()}"):
     result = contained(sb, source)
     assert result.status == "ok", result
     assert secret not in result.stdout + result.stderr
-    keys = eval(result.stdout.splitlines()[0])
+    keys = ast.literal_eval(result.stdout.splitlines()[0])
     assert set(keys) <= {"PWD", "LC_CTYPE"}, keys  # what bwrap and Python's locale coercion set, no more
     assert "1 FAILED" in result.stdout or "1 b''" in result.stdout
     # Control: the same program outside the sandbox prints the secret.
