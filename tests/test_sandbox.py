@@ -409,8 +409,11 @@ def test_each_test_has_its_own_outcome_and_an_endless_test_costs_only_itself(sb)
         ("assert f(math.e) > 3", "passed")]
 
 
-def test_a_test_that_disarms_its_alarm_is_stopped_by_the_wall_clock(sb):
-    source = "import signal\ndef f():\n    signal.setitimer(signal.ITIMER_REAL, 0)\n    while True:\n        pass\n"
+@pytest.mark.parametrize("source", [
+    "import signal\ndef f():\n    signal.setitimer(signal.ITIMER_REAL, 0)\n    while True:\n        pass\n",
+    "def f():\n    return sum(range(10**12))\n",  # one long C call: the alarm's handler waits for it
+], ids=["disarmed", "c-call"])
+def test_a_test_the_alarm_cannot_stop_is_stopped_by_the_wall_clock(sb, source):
     result = contained(sb, source, ["assert 1", "f()", "assert 2"])
     assert result.status == "timeout"
     assert [t.outcome for t in result.tests] == ["passed", "timeout", "not_run"]
@@ -462,6 +465,13 @@ def test_known_limit_code_in_the_harness_process_can_report_for_itself(sb):
              "report(event='done')\nos._exit(0)\n")
     result = contained(sb, cheat, ["assert False", "assert 1 == 2"])
     assert result.status == "ok" and result.passed == 2
+
+
+def test_known_limit_empty_files_are_not_bounded_by_disk_mb(sb):
+    """Pins a limit docs/sandbox.md states: the work dir's tmpfs bounds bytes, not inodes."""
+    result = contained(sb, "import os\nfor i in range(20000):\n    open('e%d' % i, 'w').close()\n"
+                           "print(len(os.listdir('.')))\n")
+    assert result.status == "ok" and int(result.stdout) >= 20000  # in a 4 MB work dir (1024 pages)
 
 
 def test_syntax_errors(sb):
@@ -570,6 +580,13 @@ def test_fallback_backends_work_and_warn_once(backend, monkeypatch):
     assert result.status == "output_limit" and len(result.stdout) == 4096
     result = contained(sandbox, "def f(x):\n    return x\n", ["assert f(1) == 1", "assert f(1) == 2"])
     assert [t.outcome for t in result.tests] == ["passed", "failed"]
+    # Documented weakness of both fallbacks: the host's world-writable directories are writable.
+    name = f"sandbox-fallback-{uuid.uuid4().hex}"
+    try:
+        result = contained(sandbox, f"PLACES = ['/tmp']\nNAME = {name!r}\n" + WRITE_EVERYWHERE)
+        assert result.stdout == "WROTE /tmp\n"
+    finally:
+        Path("/tmp", name).unlink(missing_ok=True)
     if ROOT:  # the program runs as the sandbox user, and what it leaves behind is killed
         source = ("import os, time\nprint(os.getuid())\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\n")
         result = contained(sandbox, source)
