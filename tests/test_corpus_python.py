@@ -136,3 +136,28 @@ def test_cli_pretrain_corpus_file_unchanged(run_cli, tmp_path):
                   env=clean_env(AGENTCTL_CACHE=str(tmp_path / "cache")))
     assert bad.returncode == 2 and bad.stderr.strip() == (
         "error: config pretrain_corpus must be one of docstrings, python, got 'code'"), bad.stderr
+
+
+def test_init_pretrained_starts_from_the_pretrain_corpus_warm_start(tmp_path, monkeypatch, small):
+    """A run with init = "pretrained" and pretrain_corpus = python loads the python warm start."""
+    import torch
+    from agentctl.host import get_host
+    from agentctl.run import TrainRequest, plan, prepare
+
+    monkeypatch.setenv("AGENTCTL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(pt, "DEFAULT_RECIPE", pt.Recipe(steps=2, batch_size=2, seq_len=8))
+    monkeypatch.setattr(pt, "python_corpus", lambda: small)
+    sizes = {f"policy_kwargs.{k}": v for k, v in TINY.items()}
+    registry = get_host().registry
+    spec, cfg, run_dir, state = plan(TrainRequest(
+        env="textgen", run_dir=str(tmp_path / "run"),
+        overrides={**sizes, "init": "pretrained", "pretrain_corpus": "python", "num_envs": 2, "num_steps": 4,
+                   "minibatch_size": 8, "tensorboard": False, "torch_threads": 1}), registry)
+    trainer = prepare(registry, spec, cfg, run_dir, state).trainer
+    try:
+        warm = checkpoint.load(pt.default_path(TINY, "python"))["model"]
+        assert not pt.default_path(TINY).exists()  # the docstrings warm start was never made
+        weights = trainer.policy.state_dict()
+        assert all(torch.equal(weights[k], v) for k, v in warm.items())
+    finally:
+        trainer.envs.close()
