@@ -474,6 +474,33 @@ def test_known_limit_empty_files_are_not_bounded_by_disk_mb(sb):
     assert result.status == "ok" and int(result.stdout) >= 20000  # in a 4 MB work dir (1024 pages)
 
 
+def test_known_limit_memory_is_per_process(sb):
+    """Pins a limit docs/sandbox.md states: RLIMIT_AS bounds each process, so under
+    memory_mb=256 three children hold 200 MB each at the same time."""
+    source = """import os
+ready_r, ready_w = os.pipe()
+go_r, go_w = os.pipe()
+for _ in range(3):
+    if os.fork() == 0:
+        block = bytearray(200 << 20)
+        os.write(ready_w, b"1")
+        os.close(go_w)
+        os.read(go_r, 1)  # hold the block until every child has one (EOF when the parent closes)
+        os._exit(0)
+print(len(b"".join(os.read(ready_r, 1) for _ in range(3))))
+os.close(go_w)
+"""
+    result = contained(sb, source)
+    assert result.status == "ok" and result.stdout == "3\n"
+    assert contained(sb, "block = bytearray(600 << 20)\n").status == "oom"  # one process cannot
+
+
+def test_known_limit_exit_status_above_128_reads_as_a_signal(sb):
+    """Pins a quirk docs/sandbox.md states: bubblewrap reports death by signal N as 128 + N."""
+    assert contained(sb, "import sys\nsys.exit(137)\n").status == "killed"
+    assert contained(sb, "import sys\nsys.exit(3)\n").status == "failed"
+
+
 def test_syntax_errors(sb):
     result = contained(sb, "def f(:\n    pass\n")
     assert result.status == "syntax_error" and result.detail.startswith("SyntaxError")
