@@ -38,10 +38,17 @@ class TestTimeout(BaseException):
 
 def main() -> None:
     spec = marshal.loads(sys.stdin.buffer.read())
-    token = spec.pop("token")
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
+    if "serve" in spec:
+        serve(spec)
+    run(spec)
+
+
+def run(spec: dict) -> None:
+    """Run one program as its spec says, in this process (stdin already /dev/null)."""
+    token = spec.pop("token")
     channel = os.fdopen(spec["channel_fd"], "w", buffering=1)
 
     def report(**event: object) -> None:
@@ -176,6 +183,188 @@ def _json_str(text: str) -> str:
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (type(exc).__name__ + (": " + text[0] if text else ""))[:300]
+
+
+# -- warm mode ---------------------------------------------------------------------------------
+# A pool slot keeps one sandbox running this harness in ``serve`` mode: started once, it forks
+# per program instead of paying for bubblewrap and an interpreter each time. Each program still
+# gets everything a fresh sandbox gives it: new PID, IPC and mount namespaces (so its whole tree
+# dies with it, and nothing it made outlives it), a new tmpfs work dir, a new /proc, its limits
+# and the slot's user. The server itself stays root and never reads a program's job: the job
+# (spec, token, source) comes in a file descriptor that only the forked child reads, so no
+# program can find an earlier program's tests or token in the memory it inherits.
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x08000000, 0x20000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
+JOB_FDS = 4  # per program, from the host: stdout, stderr and report pipes (write ends), the job
+
+
+def serve(spec: dict) -> None:
+    """Run programs until the host closes the control socket. Per program the host sends one
+    byte with ``JOB_FDS`` descriptors attached; the answer is the program's exit status as
+    4 bytes (``128 + signal`` when a signal ended it, as bubblewrap reports it)."""
+    import _socket
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    control = _socket.socket(fileno=spec["control_fd"])
+    with open(__file__, "rb") as f:
+        harness = f.read()
+    with open("/proc/self/mountinfo", encoding="utf-8") as f:  # what bubblewrap made read-only
+        covers = [line.split()[4] for line in f if line.split()[4].startswith("/proc/")]
+    os.chdir("/")
+    while True:
+        data, ancillary, _, _ = control.recvmsg(1, _socket.CMSG_SPACE(JOB_FDS * 4))
+        fds = [int.from_bytes(payload[i:i + 4], sys.byteorder, signed=True)
+               for level, kind, payload in ancillary if (level, kind) == (_socket.SOL_SOCKET, _socket.SCM_RIGHTS)
+               for i in range(0, len(payload) - 3, 4)]
+        if not data:
+            os._exit(0)
+        if len(fds) != JOB_FDS:
+            for fd in fds:
+                os.close(fd)
+            control.sendall((255).to_bytes(4, sys.byteorder))
+            continue
+        pid = os.fork()
+        if pid == 0:
+            try:
+                control.close()
+                _program(libc, fds, harness, covers, spec)
+            except BaseException as exc:
+                _setup_failed(fds[1], exc)
+            finally:
+                os._exit(255)
+        for fd in fds:
+            os.close(fd)
+        control.sendall(_status_code(os.waitpid(pid, 0)[1]).to_bytes(4, sys.byteorder))
+
+
+def _program(libc, fds: list[int], harness: bytes, covers: list[str], spec: dict) -> None:
+    """In a child of the server, as root: read the job, make the program's namespaces and work
+    dir, and start its init, which starts the program. Exits with the program's status."""
+    out, err, channel, job_fd = fds
+    with os.fdopen(job_fd, "rb") as f:
+        job = marshal.loads(f.read())
+    _check(libc, libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID))
+    _check(libc, libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None))
+    options = b"size=%d,mode=1777" % spec["disk_bytes"]
+    _check(libc, libc.mount(b"tmpfs", spec["workdir"].encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options))
+    os.chdir(spec["workdir"])
+    for name, data in (("harness.py", harness), (SOURCE, job.pop("source").encode("utf-8", "surrogatepass"))):
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+        os.write(fd, data)
+        os.close(fd)
+    pid = os.fork()
+    if pid == 0:  # PID 1 of the program's namespace: when it exits, the kernel kills the rest
+        try:
+            _check(libc, libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None))
+            for path in covers:
+                target = path.encode()
+                _check(libc, libc.mount(target, target, None, MS_BIND | MS_REC, None))
+                _check(libc, libc.mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None))
+            _init(out, err, channel, job)
+        except BaseException as exc:
+            _setup_failed(err, exc)
+        finally:
+            os._exit(255)
+    for fd in (out, err, channel):
+        os.close(fd)
+    os._exit(_status_code(os.waitpid(pid, 0)[1]))
+
+
+def _init(out: int, err: int, channel: int, spec: dict) -> None:
+    """Start the program as PID 2 (as bubblewrap does: PID 1 ignores signals it has no handler
+    for, and the program must not) and reap every orphan until it ends."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd, target in ((out, 1), (err, 2), (channel, 3)):
+                os.dup2(fd, target)
+            os.closerange(4, 1 << 16)
+            spec["channel_fd"] = 3
+            _run_forked(spec)
+        finally:
+            os._exit(255)
+    for fd in (out, err, channel):
+        os.close(fd)
+    while True:
+        child, status = os.wait()
+        if child == pid:
+            os._exit(_status_code(status))
+
+
+def _run_forked(spec: dict) -> None:
+    """``run``, then end as the interpreter ends ``python harness.py``: a forked child has no
+    interpreter exit to return to, so this takes its steps (SystemExit's code or the uncaught
+    exception's traceback, then non-daemon threads joined, atexit hooks, output flushed, and
+    an uncaught KeyboardInterrupt ending the process by SIGINT)."""
+    import atexit
+
+    code, interrupted = 0, False
+    try:
+        run(spec)
+    except SystemExit as exc:
+        code = _system_exit_code(exc)
+    except BaseException as exc:
+        code, interrupted = 1, isinstance(exc, KeyboardInterrupt)
+        try:
+            sys.excepthook(*sys.exc_info())
+        except BaseException:
+            pass
+    try:
+        threading = sys.modules.get("threading")
+        if threading is not None:
+            threading._shutdown()
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    for stream in (sys.stdout, sys.stderr):  # as Py_FinalizeEx: a failed flush makes it 120
+        try:
+            if stream is not None and not stream.closed:
+                stream.flush()
+        except BaseException as exc:
+            code = 120
+            if stream is sys.stdout:
+                try:
+                    sys.stderr.write(f"Exception ignored in: {stream!r}\n{_describe(exc)}\n")
+                    sys.stderr.flush()
+                except BaseException:
+                    pass
+    if interrupted and code == 1:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(code)
+
+
+def _system_exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code & 0xFF
+    try:
+        sys.stderr.write(str(exc.code) + "\n")
+    except BaseException:
+        pass
+    return 1
+
+
+def _status_code(status: int) -> int:
+    return 128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
+def _setup_failed(err: int, exc: BaseException) -> None:
+    try:
+        os.write(err, ("the warm sandbox could not start the program: " + _describe(exc) + "\n").encode())
+    except OSError:
+        pass
+
+
+def _check(libc, result: int) -> None:
+    if result != 0:
+        import ctypes
+
+        errno = ctypes.get_errno()
+        raise OSError(errno, os.strerror(errno))
 
 
 if __name__ == "__main__":

@@ -117,12 +117,8 @@ class Sandbox:
 
     def _run(self, backend: str, source: str, tests: list[str] | None, setup: str, slot: int) -> Result:
         cfg = self.config
-        token = secrets.token_hex(16)
-        uid = cfg.uid + slot
-        spec = {"token": token, "uid": uid, "gid": uid, "nproc": self._nproc(), "tests": tests, "setup": setup,
-                "test_timeout_s": cfg.test_timeout_s, "rlimits": {
-                    "RLIMIT_CPU": cfg.cpu_s, "RLIMIT_AS": cfg.memory_mb << 20, "RLIMIT_FSIZE": cfg.max_file_mb << 20,
-                    "RLIMIT_NOFILE": cfg.max_open_files, "RLIMIT_CORE": 0}}
+        spec = self._spec(tests, setup, slot)
+        uid = spec["uid"]
         files = {"harness.py": HARNESS, "main.py": source}
         report_r, report_w = os.pipe()
         opened = [report_r, report_w]
@@ -159,6 +155,15 @@ class Sandbox:
             if tempdir is not None:
                 shutil.rmtree(tempdir, ignore_errors=True)
 
+    def _spec(self, tests: list[str] | None, setup: str, slot: int) -> dict:
+        """What the harness needs to run one program (all but ``channel_fd``), with a new token."""
+        cfg = self.config
+        uid = cfg.uid + slot
+        return {"token": secrets.token_hex(16), "uid": uid, "gid": uid, "nproc": self._nproc(), "tests": tests,
+                "setup": setup, "test_timeout_s": cfg.test_timeout_s, "rlimits": {
+                    "RLIMIT_CPU": cfg.cpu_s, "RLIMIT_AS": cfg.memory_mb << 20, "RLIMIT_FSIZE": cfg.max_file_mb << 20,
+                    "RLIMIT_NOFILE": cfg.max_open_files, "RLIMIT_CORE": 0}}
+
     def _execute(self, backend: str, cmd: list[str], pass_fds: tuple[int, ...], cwd: str, spec: dict,
                  tests: list[str] | None, uid: int, report_r: int, opened: list[int]) -> Result:
         cfg = self.config
@@ -175,29 +180,9 @@ class Sandbox:
         except OSError:  # the sandbox died at start; its stderr says why
             pass
         out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
-        streams = {out_fd: bytearray(), err_fd: bytearray(), report_r: bytearray()}
-        caps = {out_fd: cfg.output_limit, err_fd: cfg.output_limit, report_r: CHANNEL_LIMIT}
         deadline = start + cfg.timeout_s
-        timed_out = over_limit = False
-        open_fds = set(streams)
-        while open_fds:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select(list(open_fds), [], [], left)
-            for fd in ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    open_fds.discard(fd)
-                    continue
-                buf = streams[fd]
-                buf += chunk[: max(0, caps[fd] + 1 - len(buf))]
-                if len(buf) > caps[fd]:
-                    del buf[caps[fd]:]
-                    over_limit = True
-            if over_limit:
-                break
+        streams, timed_out, over_limit = _collect(
+            {out_fd: cfg.output_limit, err_fd: cfg.output_limit, report_r: CHANNEL_LIMIT}, deadline)
         if timed_out or over_limit:
             self._kill(proc, backend, uid)
         try:
@@ -240,6 +225,34 @@ class Sandbox:
             return self.config.max_processes
         mine = sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == os.geteuid())
         return mine + self.config.max_processes
+
+
+def _collect(caps: dict[int, int], deadline: float) -> tuple[dict[int, bytearray], bool, bool]:
+    """Read each fd until EOF, keeping at most ``caps[fd]`` bytes of it. Stops at the deadline
+    (timed out) or as soon as a stream passes its cap (over the limit): the caller kills the
+    tree then. EOF on every fd means every process that held a write end is gone."""
+    streams = {fd: bytearray() for fd in caps}
+    timed_out = over_limit = False
+    open_fds = set(streams)
+    while open_fds:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select(list(open_fds), [], [], left)
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                open_fds.discard(fd)
+                continue
+            buf = streams[fd]
+            buf += chunk[: max(0, caps[fd] + 1 - len(buf))]
+            if len(buf) > caps[fd]:
+                del buf[caps[fd]:]
+                over_limit = True
+        if over_limit:
+            break
+    return streams, timed_out, over_limit
 
 
 def _classify(backend: str, returncode: int, stdout: str, stderr: str, duration: float, events: list[dict],
