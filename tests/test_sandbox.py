@@ -39,19 +39,48 @@ REPO = Path(__file__).resolve().parents[1]
 ROOT = os.geteuid() == 0
 needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 # Small limits, so the whole file runs in seconds.
-LIMITS = {"timeout_s": 2.0, "cpu_s": 5, "test_timeout_s": 0.5, "memory_mb": 256, "max_processes": 16,
+LIMITS = {"timeout_s": 1.5, "cpu_s": 5, "test_timeout_s": 0.5, "memory_mb": 256, "max_processes": 16,
           "max_file_mb": 1, "disk_mb": 4, "max_open_files": 64, "output_limit": 4096, "uid": UID}
+T = LIMITS["timeout_s"]
 
 
 def make(backend: str = "bwrap", **overrides: object) -> Sandbox:
     return Sandbox(SandboxConfig(**{**LIMITS, "backend": backend, **overrides}))
 
 
-@pytest.fixture(scope="module")
-def sb() -> Sandbox:
+class _Warm:
+    """``Sandbox.run`` the way a pool runs programs by default: on one long-lived (warm)
+    sandbox per slot, which forks each program instead of starting bubblewrap for it."""
+
+    def __init__(self, base: Sandbox, factory: type) -> None:
+        self.config, self.python = base.config, base.python
+        self._base, self._factory, self._slots = base, factory, {}
+
+    def run(self, source: str, tests=None, setup: str = "", slot: int = 0):
+        if slot not in self._slots:
+            self._slots[slot] = self._factory(self._base, slot)
+        return self._slots[slot].run(source, tests, setup)
+
+    def close(self) -> None:
+        for warm in self._slots.values():
+            warm.close()
+
+
+@pytest.fixture(scope="module", params=["fresh", "warm"])
+def sb(request):
+    """The default sandbox (bubblewrap): a fresh one per program, and a pool slot's warm one."""
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
-    return make()
+    base = make()
+    if request.param == "fresh":
+        yield base
+        return
+    warm = pytest.importorskip("agentctl.sandbox.warm")
+    if why := warm.warm_supported(base):
+        pytest.skip(why)
+    sandbox = _Warm(base, warm.WarmSandbox)
+    yield sandbox
+    sandbox.close()
 
 
 # -- processes of the sandbox user ---------------------------------------------------------------
@@ -123,7 +152,7 @@ def unsandboxed(source: str) -> subprocess.CompletedProcess:
 def test_infinite_loop_is_stopped_at_the_wall_clock(sb):
     result = contained(sb, "while True:\n    pass\n")
     assert (result.status, result.detail) == ("timeout", "wall-clock limit")
-    assert 2.0 <= result.duration_s < 3.5
+    assert T <= result.duration_s < T + 1.5
 
 
 def test_busy_loop_is_stopped_by_the_cpu_limit_before_the_wall_clock():
@@ -140,7 +169,7 @@ def test_busy_loop_is_stopped_by_the_cpu_limit_before_the_wall_clock():
 def test_ignoring_sigterm_does_not_help(sb):
     source = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.01)\n"
     result = contained(sb, source)
-    assert result.status == "timeout" and 2.0 <= result.duration_s < 3.5
+    assert result.status == "timeout" and T <= result.duration_s < T + 1.5
 
 
 # -- processes ------------------------------------------------------------------------------------
@@ -151,7 +180,7 @@ def test_fork_bomb_is_capped_by_max_processes():
     bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     with Census(UID) as census:
         result = contained(sandbox, bomb)
-    assert result.status == "timeout" and result.duration_s < 3.5
+    assert result.status == "timeout" and result.duration_s < T + 1.5
     assert 2 <= census.most <= 8, census.most  # the census does see the bomb, and never past the cap
     # Counted from inside: the program and its children never exceed max_processes.
     counter = ("import os, time\nn = 0\nwhile True:\n    try:\n        if os.fork() == 0:\n            time.sleep(60)\n"
@@ -169,7 +198,7 @@ def test_child_that_leaves_the_session_is_killed_with_the_run(sb):
         result = contained(sb, source)
     assert census.most >= 2  # the check below would see the escapee if it survived
     assert result.status == "ok" and result.stdout == "parent done\n"
-    assert result.duration_s < 2.0  # the escapee held no pipe open past the program's end
+    assert result.duration_s < T  # the escapee held no pipe open past the program's end
 
 
 def test_killing_the_parent_init_or_everyone_hurts_no_host_process(sb):
@@ -222,16 +251,17 @@ def test_memory_bomb_gets_memory_error_within_the_limit(sb):
     result = contained(sb, source)
     assert (result.status, result.detail) == ("oom", "memory limit")
     assert 100 < int(result.stdout) < 256  # MB held when it stopped: under memory_mb, and not nothing
-    assert result.duration_s < 2.0
+    assert result.duration_s < T
 
 
 def test_deep_recursion(sb):
     result = contained(sb, "def f(n):\n    return f(n + 1)\nf(0)\n")
     assert result.status == "error" and result.detail.startswith("RecursionError")
-    # With the interpreter's guard lifted the C stack overflows: an error or a crash, contained.
+    # With the interpreter's guard lifted the C stack overflows: an error or a crash (or, on a
+    # slow machine, the wall clock first), contained either way.
     result = contained(sb, "import sys\nsys.setrecursionlimit(10**6)\ndef f(n):\n    return f(n + 1)\nf(0)\n")
-    assert result.status in ("error", "killed"), result
-    assert result.duration_s < 2.0
+    assert result.status in ("error", "killed", "timeout"), result
+    assert result.duration_s < T + 1.5
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -242,7 +272,7 @@ def test_a_gigabyte_of_output_is_cut_at_the_cap(sb, stream):
     result = contained(sb, source)
     assert result.status == "output_limit"
     assert getattr(result, stream) == "x" * 4096
-    assert result.duration_s < 2.0  # stopped while writing, not after a gigabyte
+    assert result.duration_s < 1.0  # stopped while writing, not after a gigabyte
 
 
 def test_closing_stdout(sb):
@@ -601,7 +631,7 @@ def test_fallback_backends_work_and_warn_once(backend, monkeypatch):
         make(backend)  # once per process: no second warning
     assert contained(sandbox, "print(6 * 7)").stdout == "42\n"
     result = contained(sandbox, "while True:\n    pass\n")
-    assert result.status == "timeout" and result.duration_s < 3.5
+    assert result.status == "timeout" and result.duration_s < T + 1.5
     assert contained(sandbox, "x = bytearray(1 << 30)\n").status == "oom"
     result = contained(sandbox, "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n")
     assert result.status == "output_limit" and len(result.stdout) == 4096
