@@ -286,6 +286,15 @@ def test_closing_stdout(sb):
 
 # -- files -------------------------------------------------------------------------------------
 
+def test_nothing_of_one_program_reaches_the_next_in_the_same_slot(sb):
+    first = ("import builtins, os\nopen('left-behind', 'w').write('A')\nos.mkdir('dir-behind')\n"
+             "builtins.LEFT_BEHIND = 1\nprint(sorted(os.listdir('.')))\n")
+    result = contained(sb, first)
+    assert result.stdout == "['dir-behind', 'harness.py', 'left-behind', 'main.py']\n"
+    second = "import builtins, os\nprint(sorted(os.listdir('.')), hasattr(builtins, 'LEFT_BEHIND'))\n"
+    assert contained(sb, second).stdout == "['harness.py', 'main.py'] False\n"
+
+
 def test_filling_the_disk_stops_at_disk_mb_inside_the_sandbox(sb, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     marker = f"sandbox-fill-{uuid.uuid4().hex}"
