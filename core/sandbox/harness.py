@@ -212,6 +212,7 @@ def serve(spec: dict) -> None:
         harness = f.read()
     with open("/proc/self/mountinfo", encoding="utf-8") as f:  # what bubblewrap made read-only
         covers = [line.split()[4] for line in f if line.split()[4].startswith("/proc/")]
+    own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY)
     os.chdir("/")
     while True:
         data, ancillary, _, _ = control.recvmsg(1, _socket.CMSG_SPACE(JOB_FDS * 4))
@@ -225,27 +226,33 @@ def serve(spec: dict) -> None:
                 os.close(fd)
             control.sendall((255).to_bytes(4, sys.byteorder))
             continue
+        # The next child is PID 1 of a new PID namespace; then our children are born in ours again.
+        _check(libc, libc.unshare(CLONE_NEWPID))
         pid = os.fork()
         if pid == 0:
             try:
                 control.close()
+                os.close(own_pid_ns)
                 _program(libc, fds, harness, covers, spec)
             except BaseException as exc:
                 _setup_failed(fds[1], exc)
             finally:
                 os._exit(255)
+        _check(libc, libc.setns(own_pid_ns, CLONE_NEWPID))
         for fd in fds:
             os.close(fd)
         control.sendall(_status_code(os.waitpid(pid, 0)[1]).to_bytes(4, sys.byteorder))
 
 
 def _program(libc, fds: list[int], harness: bytes, covers: list[str], spec: dict) -> None:
-    """In a child of the server, as root: read the job, make the program's namespaces and work
-    dir, and start its init, which starts the program. Exits with the program's status."""
+    """PID 1 of the program's new PID namespace, still root: read the job, make new mount and
+    IPC namespaces, the work dir and /proc, start the program as PID 2 (as bubblewrap does: PID 1
+    ignores the signals it has no handler for, and the program must not), reap orphans until
+    the program ends, and exit with its status; the kernel then kills whatever is left."""
     out, err, channel, job_fd = fds
     with os.fdopen(job_fd, "rb") as f:
         job = marshal.loads(f.read())
-    _check(libc, libc.unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID))
+    _check(libc, libc.unshare(CLONE_NEWNS | CLONE_NEWIPC))
     _check(libc, libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None))
     options = b"size=%d,mode=1777" % spec["disk_bytes"]
     _check(libc, libc.mount(b"tmpfs", spec["workdir"].encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options))
@@ -254,35 +261,19 @@ def _program(libc, fds: list[int], harness: bytes, covers: list[str], spec: dict
         fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
         os.write(fd, data)
         os.close(fd)
-    pid = os.fork()
-    if pid == 0:  # PID 1 of the program's namespace: when it exits, the kernel kills the rest
-        try:
-            _check(libc, libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None))
-            for path in covers:
-                target = path.encode()
-                _check(libc, libc.mount(target, target, None, MS_BIND | MS_REC, None))
-                _check(libc, libc.mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None))
-            _init(out, err, channel, job)
-        except BaseException as exc:
-            _setup_failed(err, exc)
-        finally:
-            os._exit(255)
-    for fd in (out, err, channel):
-        os.close(fd)
-    os._exit(_status_code(os.waitpid(pid, 0)[1]))
-
-
-def _init(out: int, err: int, channel: int, spec: dict) -> None:
-    """Start the program as PID 2 (as bubblewrap does: PID 1 ignores signals it has no handler
-    for, and the program must not) and reap every orphan until it ends."""
+    _check(libc, libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None))
+    for path in covers:
+        target = path.encode()
+        _check(libc, libc.mount(target, target, None, MS_BIND | MS_REC, None))
+        _check(libc, libc.mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None))
     pid = os.fork()
     if pid == 0:
         try:
             for fd, target in ((out, 1), (err, 2), (channel, 3)):
                 os.dup2(fd, target)
             os.closerange(4, 1 << 16)
-            spec["channel_fd"] = 3
-            _run_forked(spec)
+            job["channel_fd"] = 3
+            _run_forked(job)
         finally:
             os._exit(255)
     for fd in (out, err, channel):
