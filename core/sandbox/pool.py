@@ -43,6 +43,7 @@ class SandboxPool:
         self._next_slot = 0
         self._lock = threading.Lock()
         self._warm: dict[int, WarmSandbox] = {}
+        self.warm = False
         self.warm = self._warm_works() if warm is None else warm
         if warm and (why := warm_supported(self.sandbox)):
             from agentctl.errors import UserError
@@ -80,18 +81,26 @@ class SandboxPool:
             return self._warm[slot]
 
     def _warm_works(self) -> bool:
-        """Whether warm sandboxes work here: a real trivial program, once per process."""
-        if _WARM_PROBED:
-            return _WARM_PROBED[0]
-        why = warm_supported(self.sandbox)
-        if why is None:
-            result = self._warm_sandbox(0).run("import math\nprint(math.floor(42.5))")
-            if result.status != "ok" or result.stdout.strip() != "42":
-                why = f"a trial program failed: {(result.stderr.strip().splitlines() or [result.status])[-1][:200]}"
-                warnings.warn(f"warm sandboxes do not work here ({why}); each program starts a fresh sandbox, "
-                              "which is slower", SandboxWarning, stacklevel=3)
-        _WARM_PROBED.append(why is None)
-        return why is None
+        """Whether warm sandboxes work here: bubblewrap as root, and a real trivial program run
+        warm (once per process). It runs on a pool thread, whose slot then keeps its sandbox:
+        a warm sandbox lives as long as the thread that started it (bubblewrap's
+        ``--die-with-parent``), and is started again if that thread has ended."""
+        if warm_supported(self.sandbox) is not None:
+            return False
+        if not _WARM_PROBED:
+            self.warm = True
+            result = self._executor.submit(self.run, "import math\nprint(math.floor(42.5))").result()
+            works = result.status == "ok" and result.stdout.strip() == "42"
+            if not works:
+                why = (result.stderr.strip().splitlines() or [result.status])[-1][:200]
+                warnings.warn(f"warm sandboxes do not work here (a trial program: {why}); each program starts a "
+                              "fresh sandbox, which is slower", SandboxWarning, stacklevel=3)
+                with self._lock:
+                    failed, self._warm = list(self._warm.values()), {}
+                for sandbox in failed:
+                    sandbox.close()
+            _WARM_PROBED.append(works)
+        return _WARM_PROBED[0]
 
     def _slot(self) -> int:
         slot = getattr(self._slots, "index", None)
