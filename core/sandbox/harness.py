@@ -252,6 +252,7 @@ def _program(libc, fds: list[int], harness: bytes, covers: list[str], spec: dict
     out, err, channel, job_fd = fds
     with os.fdopen(job_fd, "rb") as f:
         job = marshal.loads(f.read())
+    os.setsid()  # the program's session and process group are PID 1's, as under bubblewrap
     _check(libc, libc.unshare(CLONE_NEWNS | CLONE_NEWIPC))
     _check(libc, libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None))
     options = b"size=%d,mode=1777" % spec["disk_bytes"]
@@ -265,7 +266,8 @@ def _program(libc, fds: list[int], harness: bytes, covers: list[str], spec: dict
     for path in covers:
         target = path.encode()
         _check(libc, libc.mount(target, target, None, MS_BIND | MS_REC, None))
-        _check(libc, libc.mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None))
+        _check(libc, libc.mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                None))
     pid = os.fork()
     if pid == 0:
         try:
