@@ -47,7 +47,19 @@ class Recipe:
 
 
 DEFAULT_RECIPE = Recipe()
-EXPECTED = "about 2 minutes on 2 CPU cores"  # the default recipe's time, for the notice (measured)
+# Python source takes longer to learn than English prose: on the default GPT, 1,800 steps
+# instead of 600 bring the python corpus's loss from 1.67 to 1.17 nats/byte, and that of the
+# bodies of small unseen functions (signature and docstring given) from 1.97 to 1.56.
+PYTHON_STEPS_FACTOR = 3
+STEPS_PER_MINUTE = 300  # the default GPT on 2 CPU cores (measured), for the notice
+
+
+def recipe_for(corpus: str) -> Recipe:
+    """The warm start's recipe for the built-in ``corpus``: ``DEFAULT_RECIPE``, with
+    ``PYTHON_STEPS_FACTOR`` times the steps for Python source."""
+    if corpus == "python":
+        return dataclasses.replace(DEFAULT_RECIPE, steps=PYTHON_STEPS_FACTOR * DEFAULT_RECIPE.steps)
+    return DEFAULT_RECIPE
 
 
 def pretrain(policy_kwargs: dict[str, Any], corpus_text: str | Sequence[str], *, out: str | Path, steps: int,
@@ -124,14 +136,14 @@ def pretrain(policy_kwargs: dict[str, Any], corpus_text: str | Sequence[str], *,
 
 def default_pretrained(policy_kwargs: dict[str, Any], quiet: bool = False, device: str = "cpu",
                        corpus: str = "docstrings") -> Path:
-    """The cached warm start for ``policy_kwargs``: trained with ``DEFAULT_RECIPE`` on the built-in
+    """The cached warm start for ``policy_kwargs``: trained with ``recipe_for(corpus)`` on the built-in
     ``corpus`` (a ``pretrain_corpus`` name) the first time it is asked for (a notice on stderr
     says so), then read from ``default_path(policy_kwargs, corpus)``. Two processes asking at
     once: the second waits for the first's file. A stop signal while it trains caches nothing."""
     if policy_kwargs.get("hf_model"):
         raise UserError("init = 'pretrained' trains the built-in GPT; a Hugging Face model is already "
                         "pretrained: leave init unset (or pass --set init=PATH to a checkpoint)")
-    recipe, description = DEFAULT_RECIPE, corpus_description(corpus)
+    recipe, description = recipe_for(corpus), corpus_description(corpus)
     path = default_path(policy_kwargs, corpus)
     if path.is_file():
         return path
@@ -144,7 +156,8 @@ def default_pretrained(policy_kwargs: dict[str, Any], quiet: bool = False, devic
         if path.is_file():  # another process trained it while we waited
             return path
         print(f"agentctl: pretraining the default warm start once ({recipe.steps} steps of next-token "
-              f"training on the {description}, {EXPECTED}); cached as {path}", file=sys.stderr, flush=True)
+              f"training on the {description}, about {recipe.steps / STEPS_PER_MINUTE:.0f} minutes on 2 CPU "
+              f"cores); cached as {path}", file=sys.stderr, flush=True)
         partial = path.with_name(f".{path.stem}.{os.getpid()}.partial")
         try:
             summary = pretrain(policy_kwargs, _builtin_corpus(corpus), out=partial, steps=recipe.steps,
@@ -163,7 +176,7 @@ def default_path(policy_kwargs: dict[str, Any], corpus: str = "docstrings") -> P
     hashes everything the weights depend on (policy_kwargs, the corpus's description, which
     names the Python version, and the recipe)."""
     key = json.dumps({"format": 1, "policy": "lm", "policy_kwargs": policy_kwargs,
-                      "corpus": corpus_description(corpus), "recipe": dataclasses.asdict(DEFAULT_RECIPE)},
+                      "corpus": corpus_description(corpus), "recipe": dataclasses.asdict(recipe_for(corpus))},
                      sort_keys=True, default=str)
     return cache_dir() / f"lm-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
 
@@ -213,7 +226,7 @@ def pretrain_command(registry: Any, env: str | None = None, sets: tuple[str, ...
     else:
         from agentctl.text.corpus import load_corpus
 
-        recipe = DEFAULT_RECIPE
+        recipe = DEFAULT_RECIPE if corpus_path is not None else recipe_for(cfg.pretrain_corpus)
         text = load_corpus(corpus_path) if corpus_path is not None else _builtin_corpus(cfg.pretrain_corpus)
         summary = pretrain(policy_kwargs, text, out=out or "pretrained.pt",
                            steps=recipe.steps if steps is None else steps, batch_size=recipe.batch_size,
