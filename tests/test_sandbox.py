@@ -583,14 +583,14 @@ def test_cli_json_and_exit_codes(tmp_path):
 
     failed = _cli("p.py", "--tests", "bad.py", "--json", cwd=tmp_path)
     data = json.loads(failed.stdout.splitlines()[-1])
-    assert failed.returncode == 1 and data["status"] == "failed"
+    assert failed.returncode == 1 and data["status"] == "failed", failed.stdout + failed.stderr
     assert [t["outcome"] for t in data["tests"]] == ["passed", "failed"]
 
     slow = _cli("loop.py", "--timeout", "1", "--json", cwd=tmp_path)
-    assert slow.returncode == 1 and json.loads(slow.stdout.splitlines()[-1])["status"] == "timeout"
+    assert slow.returncode == 1 and json.loads(slow.stdout.splitlines()[-1])["status"] == "timeout", slow.stdout
 
     text = _cli("p.py", "--tests", "bad.py", cwd=tmp_path)
-    assert text.returncode == 1 and "status: failed" in text.stdout and "1/2 passed" in text.stdout
+    assert text.returncode == 1 and "status: failed" in text.stdout and "1/2 passed" in text.stdout, text.stdout
 
     for args, fragment in ((["missing.py"], "missing.py"), (["p.py", "--tests", "broken.py"], "the tests do not parse")):
         bad = _cli(*args, cwd=tmp_path)
