@@ -89,13 +89,14 @@ def test_pretrain_corpus_config_key():
 def test_default_pretrained_trains_the_python_corpus(tmp_path, monkeypatch, small):
     monkeypatch.setenv("AGENTCTL_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(pt, "DEFAULT_RECIPE", pt.Recipe(steps=2, batch_size=2, seq_len=8))
+    monkeypatch.setattr(pt, "PYTHON_TOKENS", 3 * pt.PYTHON_BATCH * 8)  # three windows of the context (8)
     monkeypatch.setattr(pt, "python_corpus", lambda: small)
     monkeypatch.setattr(pt, "default_corpus", lambda: pytest.fail("trained on the docstrings"))
     path = pt.default_pretrained(TINY, quiet=True, corpus="python")
     assert path == pt.default_path(TINY, "python") and path.is_file()
     state = checkpoint.load(path)
     assert state["corpus"].endswith("standard library functions (source code)")
-    assert state["steps"] == 2 * pt.PYTHON_STEPS_FACTOR  # Python source gets more steps than prose
+    assert state["steps"] == 3  # the python recipe's token budget in whole-context windows
 
 
 def test_pretrain_command_uses_the_envs_pretrain_corpus(tmp_path, monkeypatch, small):
@@ -104,6 +105,7 @@ def test_pretrain_command_uses_the_envs_pretrain_corpus(tmp_path, monkeypatch, s
     registry = get_host().registry
     monkeypatch.setenv("AGENTCTL_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(pt, "DEFAULT_RECIPE", pt.Recipe(steps=2, batch_size=2, seq_len=8))
+    monkeypatch.setattr(pt, "PYTHON_TOKENS", 3 * pt.PYTHON_BATCH * 8)  # three windows of the context (8)
     monkeypatch.setattr(pt, "python_corpus", lambda: small)
     config = registry.resolve("env", "textgen").default_config
     monkeypatch.setitem(config, "policy_kwargs", dict(TINY))
@@ -147,6 +149,7 @@ def test_init_pretrained_starts_from_the_pretrain_corpus_warm_start(tmp_path, mo
 
     monkeypatch.setenv("AGENTCTL_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(pt, "DEFAULT_RECIPE", pt.Recipe(steps=2, batch_size=2, seq_len=8))
+    monkeypatch.setattr(pt, "PYTHON_TOKENS", 3 * pt.PYTHON_BATCH * 8)  # three windows of the context (8)
     monkeypatch.setattr(pt, "python_corpus", lambda: small)
     sizes = {f"policy_kwargs.{k}": v for k, v in TINY.items()}
     registry = get_host().registry
