@@ -95,5 +95,24 @@ def unshare_command(unshare: str, tempdir: str, disk_bytes: int) -> list[str]:
             "/bin/sh", "-c", script, "sh"]
 
 
+def shared_executable(python: Interpreter) -> str:
+    """A Python the sandbox user can run without bubblewrap's binds: ours when every path it
+    needs is open to other users, else the system's ``/usr/bin/python3`` (a pyenv Python lives
+    under a private ``/root``; as the sandbox user it could not even import its standard
+    library). The harness and the programs need nothing but a standard library."""
+    if os.geteuid() != 0 or all(_open_to_others(p) for p in python.read_only):
+        return python.executable
+    system = "/usr/bin/python3"
+    return system if os.path.exists(system) and _open_to_others(os.path.realpath(system)) else python.executable
+
+
+def _open_to_others(path: str) -> bool:
+    """Whether a user who owns nothing can reach ``path``: x on every folder above it, r on it."""
+    for parent in Path(path).parents:
+        if not os.stat(parent).st_mode & 0o001:
+            return False
+    return bool(os.stat(path).st_mode & 0o004)
+
+
 def which(name: str) -> str | None:
     return shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin")

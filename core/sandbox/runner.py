@@ -92,9 +92,10 @@ class Sandbox:
             raise UserError(f"the sandbox backend {requested!r} does not work here: {'; '.join(reasons)}")
         if name != "bwrap" and name not in _WARNED:
             _WARNED.add(name)
-            weaker = {"unshare": "own PID and network namespaces and a tmpfs work dir, but host files stay readable",
+            weaker = {"unshare": "own PID and network namespaces and a tmpfs work dir, but host files stay readable "
+                                 "and /tmp writable (outside the disk limit)",
                       "rlimits": "resource limits and a temporary directory only: no namespaces, host files readable, "
-                                 "network reachable"}[name]
+                                 "/tmp writable (outside the disk limit), network reachable"}[name]
             because = f" ({'; '.join(reasons)})" if reasons else ""
             warnings.warn(f"the code sandbox runs without bubblewrap{because}: {weaker}. Containment is weaker; "
                           "install bubblewrap (apt-get install bubblewrap) for full isolation.",
@@ -125,7 +126,8 @@ class Sandbox:
         tempdir = None
         try:
             spec["channel_fd"] = report_w
-            python_cmd = [self.python.executable, "-I", "-S", "harness.py"]
+            executable = self.python.executable if backend == "bwrap" else backends.shared_executable(self.python)
+            python_cmd = [executable, "-I", "-S", "harness.py"]
             if backend == "bwrap":
                 fds = {name: _memfd(name, text) for name, text in files.items()}
                 opened += fds.values()
