@@ -152,9 +152,9 @@ def _fmt(x: float | None) -> str:
 
 
 @cli.command()
-@click.option("--env", "env_name", help="Sequence env whose policy_kwargs to use (e.g. textgen).")
+@click.option("--env", "env_name", help="Sequence env whose policy_kwargs and pretrain_corpus to use (e.g. codegen).")
 @click.option("--corpus", "corpus_path", type=click.Path(),
-              help="UTF-8 text file (default: the Python standard library's docstrings).")
+              help="UTF-8 text file (default: the env's pretrain_corpus, the standard library's docstrings or code).")
 @click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps (default: the warm start's recipe).")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Checkpoint to write (default: the env's cached warm start; pretrained.pt with "
