@@ -55,6 +55,8 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
     if spec.kind != "sequence" and any(v is not None for v in sequence_only.values()):
         given = ", ".join(k for k, v in sequence_only.items() if v is not None)
         raise UserError(f"{given} applies to sequence (text) envs; {spec.name!r} is {spec.kind!r}")
+    if samples is not None and not ks:
+        raise UserError("--samples is the number of completions per prompt for pass@k: give --k too")
     if spec.kind == "sequence":
         from agentctl.sampling import completions, scorer_for
 

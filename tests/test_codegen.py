@@ -187,3 +187,33 @@ def test_pass_at_k_counts_samples_that_reach_the_pass_score(monkeypatch):
     assert out["pass@1"] == pytest.approx(sum(per_problem) / 2)
     assert out["pass@2"] == pytest.approx((pass_at_k(4, 3, 2) + pass_at_k(4, 1, 2)) / 2)
     assert out["problems"] == 2 and out["solved_problems"] == 2
+
+
+@needs_bwrap
+def test_train_then_eval_pass_at_k_through_the_cli(tmp_path):
+    """A tiny random-init run, then `agentctl eval --split heldout --k 1,2 --json` over every
+    held-out problem; bad uses of the new flags are one line each."""
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    tiny = ["--set", "init=", "--set", "policy_kwargs.n_layer=1", "--set", "policy_kwargs.n_embd=32",
+            "--set", "policy_kwargs.n_head=2", "--set", "num_steps=16", "--set", "num_envs=4",
+            "--set", "minibatch_size=32", "--set", "tensorboard=false"]
+    cli = [sys.executable, "-m", "agentctl.cli"]
+    done = subprocess.run(cli + ["train", "--env", "codegen", "--steps", "64", "--run-dir", str(run), *tiny],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = subprocess.run(cli + ["eval", "--checkpoint", str(run), "--split", "heldout", "--k", "1,2", "--json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["problems"] == len(load_split("heldout")) and result["samples_per_problem"] == 2
+    assert 0.0 <= result["pass@1"] <= result["pass@2"] <= 1.0 and result["split"] == "heldout"
+    assert -0.5 <= result["mean_score"] <= 1.0
+    for bad, message in [(["--k", "0"], "--k values must be >= 1"), (["--samples", "3"], "give --k too"),
+                         (["--k", "4", "--samples", "2"], "needs at least 4 samples"),
+                         (["--split", "nope", "--k", "1"], "unknown split 'nope'")]:
+        wrong = subprocess.run(cli + ["eval", "--checkpoint", str(run), *bad], capture_output=True, text=True,
+                               timeout=300)
+        assert wrong.returncode == 2 and message in wrong.stderr and "Traceback" not in wrong.stderr, wrong.stderr
