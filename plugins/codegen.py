@@ -25,8 +25,10 @@ AGENTCTL_API = 1
 # A line at column 0 ends the function body the model is writing (HumanEval's stop words).
 STOP = ("\ndef ", "\nclass ", "\nif ", "\nprint(", "\nassert ", "\n#", "\n@", "\nimport ", "\nfrom ")
 
-# Below a pass: code that does not compile < code that raises (or hangs) on every test < code
-# that runs but answers wrong. Any passed test scores its share of the tests, 1/N to 1.
+# Below a pass: code that does not compile (or no code at all) < code that raises (or hangs) on
+# every test < code that runs but answers wrong. Any passed test scores its share, 1/N to 1.
+# No code counts as a syntax error: a docstring-only function compiles and returns None, and a
+# policy scored 0 for it learns within 20 updates to end every completion at once (measured).
 SYNTAX_ERROR, RUNTIME_ERROR, WRONG_ANSWER = -0.5, -0.25, 0.0
 
 CODEGEN_DEFAULTS: dict[str, Any] = {
@@ -88,6 +90,11 @@ def body(response: str, stop: tuple[str, ...] = STOP) -> str:
     return response[:cut] + "\n"
 
 
+def _has_code(text: str) -> bool:
+    """Whether a body holds anything but blank lines and comments."""
+    return any(line.strip() and not line.strip().startswith("#") for line in text.splitlines())
+
+
 def grade(result: Any) -> float:
     """A sandbox result as a reward: the share of tests passed; with none passed, wrong answers
     (0) beat runtime errors and hangs (-0.25), which beat code that does not compile (-0.5)."""
@@ -112,10 +119,13 @@ def unittests(arg: str | None = None) -> Any:
         except KeyError:
             raise UserError("the unittests reward scores codegen problems only (a prompt it was given is not "
                             "one of the codegen task's)") from None
-        results = pool.map([(p.program(body(r)), list(p.tests), p.setup) for p, r in zip(problems, responses)])
+        bodies = [body(r) for r in responses]
+        attempted = [i for i, b in enumerate(bodies) if _has_code(b)]
+        results = dict(zip(attempted, pool.map([(problems[i].program(bodies[i]), list(problems[i].tests),
+                                                  problems[i].setup) for i in attempted])))
         if arg == "fraction":
-            return [r.pass_fraction for r in results]
-        return [grade(r) for r in results]
+            return [results[i].pass_fraction if i in results else 0.0 for i in range(len(bodies))]
+        return [grade(results[i]) if i in results else SYNTAX_ERROR for i in range(len(bodies))]
 
     return score
 
@@ -131,5 +141,5 @@ def register_envs(register) -> None:
 def register_rewards(register) -> None:
     register("unittests", "agentctl.plugins.codegen:unittests",
              description="Share of a codegen problem's hidden tests the completion passes, run in the sandbox "
-                         "(graded below 0: wrong answer 0 > runtime error -0.25 > syntax error -0.5); "
+                         "(graded below 0: wrong answer 0 > runtime error -0.25 > syntax error or no code -0.5); "
                          "unittests:fraction = the plain share.")

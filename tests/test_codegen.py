@@ -137,12 +137,13 @@ def test_reward_grades_syntax_below_runtime_below_wrong_below_passing():
     bodies = {"syntax": "    return (\n", "runtime": "    return xs.no_such_method()\n",
               "wrong": "    return -1\n", "partial": "    return sum(xs) if len(xs) < 2 else 0\n",
               "right": "    return sum(xs)\n", "exit": "    import os; os._exit(0)\n",
-              "forge": "    print('passed'); raise SystemExit(0)\n"}
+              "forge": "    print('passed'); raise SystemExit(0)\n", "empty": "", "comment": "    # nothing\n"}
     values = dict(zip(bodies, score([prompt] * len(bodies), list(bodies.values()))))
     assert values["syntax"] == codegen.SYNTAX_ERROR < values["runtime"] == codegen.RUNTIME_ERROR
     assert values["runtime"] < values["wrong"] == codegen.WRONG_ANSWER < values["partial"] < values["right"] == 1.0
     assert 0 < values["partial"] < 1
     assert values["exit"] <= 0 and values["forge"] <= 0, "ending early must not count as passing"
+    assert values["empty"] == values["comment"] == codegen.SYNTAX_ERROR, "no code at all is no attempt"
     fraction = codegen.unittests("fraction")([prompt] * 2, [bodies["syntax"], bodies["right"]])
     assert fraction == [0.0, 1.0]
     with pytest.raises(UserError, match="codegen problems only"):
