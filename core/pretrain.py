@@ -141,16 +141,19 @@ def pretrain(policy_kwargs: dict[str, Any], corpus_text: str | Sequence[str], *,
 
 
 def default_pretrained(policy_kwargs: dict[str, Any], quiet: bool = False, device: str = "cpu",
-                       corpus: str = "docstrings") -> Path:
+                       corpus: str = "docstrings", demonstrations: Sequence[str] = ()) -> Path:
     """The cached warm start for ``policy_kwargs``: trained with ``recipe_for(corpus, ...)`` on the built-in
-    ``corpus`` (a ``pretrain_corpus`` name) the first time it is asked for (a notice on stderr
-    says so), then read from ``default_path(policy_kwargs, corpus)``. Two processes asking at
-    once: the second waits for the first's file. A stop signal while it trains caches nothing."""
+    ``corpus`` (a ``pretrain_corpus`` name), mixed with the task's ``demonstrations`` if it has
+    any (see ``with_demonstrations``), the first time it is asked for (a notice on stderr says
+    so), then read from ``default_path(...)``. Two processes asking at once: the second waits
+    for the first's file. A stop signal while it trains caches nothing."""
     if policy_kwargs.get("hf_model"):
         raise UserError("init = 'pretrained' trains the built-in GPT; a Hugging Face model is already "
                         "pretrained: leave init unset (or pass --set init=PATH to a checkpoint)")
     recipe, description = recipe_for(corpus, policy_kwargs), corpus_description(corpus)
-    path = default_path(policy_kwargs, corpus)
+    if demonstrations:
+        description += f" + {len(demonstrations)} task demonstrations"
+    path = default_path(policy_kwargs, corpus, demonstrations)
     if path.is_file():
         return path
     try:
@@ -168,7 +171,8 @@ def default_pretrained(policy_kwargs: dict[str, Any], quiet: bool = False, devic
               f"cores); cached as {path}", file=sys.stderr, flush=True)
         partial = path.with_name(f".{path.stem}.{os.getpid()}.partial")
         try:
-            summary = pretrain(policy_kwargs, _builtin_corpus(corpus), out=partial, steps=recipe.steps,
+            text = with_demonstrations(_builtin_corpus(corpus), demonstrations)
+            summary = pretrain(policy_kwargs, text, out=partial, steps=recipe.steps,
                                batch_size=recipe.batch_size, seq_len=recipe.seq_len, lr=recipe.lr,
                                seed=recipe.seed, device=device, corpus=description, quiet=quiet)
             if summary["interrupted"]:  # a partial warm start must not pass for the real one
@@ -179,13 +183,16 @@ def default_pretrained(policy_kwargs: dict[str, Any], quiet: bool = False, devic
     return path
 
 
-def default_path(policy_kwargs: dict[str, Any], corpus: str = "docstrings") -> Path:
+def default_path(policy_kwargs: dict[str, Any], corpus: str = "docstrings",
+                 demonstrations: Sequence[str] = ()) -> Path:
     """Where the warm start for ``policy_kwargs`` on the built-in ``corpus`` is cached: the name
     hashes everything the weights depend on (policy_kwargs, the corpus's description, which
-    names the Python version, and the recipe)."""
-    key = json.dumps({"format": 1, "policy": "lm", "policy_kwargs": policy_kwargs,
-                      "corpus": corpus_description(corpus), "recipe": dataclasses.asdict(recipe_for(corpus, policy_kwargs))},
-                     sort_keys=True, default=str)
+    names the Python version, the recipe, and the demonstrations if any)."""
+    fields = {"format": 1, "policy": "lm", "policy_kwargs": policy_kwargs, "corpus": corpus_description(corpus),
+              "recipe": dataclasses.asdict(recipe_for(corpus, policy_kwargs))}
+    if demonstrations:
+        fields["demonstrations"] = hashlib.sha256("\0".join(demonstrations).encode()).hexdigest()
+    key = json.dumps(fields, sort_keys=True, default=str)
     return cache_dir() / f"lm-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
 
 
@@ -228,8 +235,14 @@ def pretrain_command(registry: Any, env: str | None = None, sets: tuple[str, ...
         torch.set_num_threads(cfg.torch_threads)
     policy_kwargs = dict(cfg.policy_kwargs)
     if corpus_path is None and steps is None and seed is None and out is None:
-        cached = default_path(policy_kwargs, cfg.pretrain_corpus).is_file()
-        summary = describe(default_pretrained(policy_kwargs, quiet=quiet, device=device, corpus=cfg.pretrain_corpus))
+        demonstrations: Sequence[str] = ()
+        if env is not None:  # the env's own warm start: the one `train` builds, demonstrations included
+            from agentctl.assemble import make_envs
+
+            demonstrations = getattr(make_envs(spec, cfg, num_envs=1), "demonstrations", ())
+        cached = default_path(policy_kwargs, cfg.pretrain_corpus, demonstrations).is_file()
+        summary = describe(default_pretrained(policy_kwargs, quiet=quiet, device=device, corpus=cfg.pretrain_corpus,
+                                              demonstrations=demonstrations))
         summary.update(cached=cached, default=True)
     else:
         from agentctl.text.corpus import load_corpus
@@ -261,6 +274,23 @@ def save_file(state: dict[str, Any], path: Path) -> Path:
 
 
 # -- pieces ---------------------------------------------------------------------------------
+# The share of the warm start's text (by characters) that a task's demonstrations make up, each
+# repeated as often as that takes: enough for the model to learn the task's format and idioms
+# (supervised fine-tuning before PPO) without crowding out the corpus.
+DEMONSTRATION_SHARE = 0.2
+
+
+def with_demonstrations(corpus: str | list[str], demonstrations: Sequence[str]) -> str | list[str]:
+    """The corpus's documents followed by the demonstrations, repeated to make up
+    ``DEMONSTRATION_SHARE`` of the characters (the corpus alone when there are none)."""
+    if not demonstrations:
+        return corpus
+    documents = split_documents(corpus)
+    base, demos = sum(map(len, documents)), sum(map(len, demonstrations))
+    repeats = max(1, round(DEMONSTRATION_SHARE / (1 - DEMONSTRATION_SHARE) * base / max(1, demos)))
+    return documents + list(demonstrations) * repeats
+
+
 def _builtin_corpus(name: str) -> str | list[str]:
     """The built-in corpus ``name``: the docstrings as text (a paragraph a line), the Python
     functions as a list of documents (looked up at call time, so tests can swap in a tiny one)."""

@@ -270,7 +270,8 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
             from agentctl.pretrain import default_pretrained
 
             init = "" if cfg.policy_kwargs.get("hf_model") else str(
-                default_pretrained(dict(cfg.policy_kwargs), corpus=cfg.pretrain_corpus))
+                default_pretrained(dict(cfg.policy_kwargs), corpus=cfg.pretrain_corpus,
+                                   demonstrations=getattr(envs, "demonstrations", ())))
         if init:
             init_weights(policy, init, registry, spec, cfg)
     policy = policy.to(device)

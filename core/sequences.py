@@ -38,6 +38,9 @@ class SequenceTask:
       it, a KL penalty per token can teach the policy that the cheapest text is none at all.
     - ``pass_score``: a completion scoring at least this counts as solving its prompt, for
       ``agentctl eval --k`` (pass@k); None (default): the task has no notion of solved.
+    - ``demonstrations``: complete example texts (a prompt followed by a good completion) that
+      the built-in warm start (``init = "pretrained"``) also learns from, mixed into its corpus:
+      supervised fine-tuning before PPO. Training data only: never texts you evaluate on.
     - ``info``: free-form facts shown by ``agentctl envs``/``check-plugin`` (e.g. the source
       of the prompts).
     """
@@ -47,6 +50,7 @@ class SequenceTask:
     stop: Sequence[str] = ()
     min_new_tokens: int = 0
     pass_score: float | None = None
+    demonstrations: Sequence[str] = ()
     info: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None
 
@@ -64,6 +68,9 @@ class SequenceTask:
             raise UserError(f"sequence task stop strings must be non-empty strings, got {self.stop!r}")
         if not isinstance(self.min_new_tokens, int) or self.min_new_tokens < 0:
             raise UserError(f"sequence task min_new_tokens must be an integer >= 0, got {self.min_new_tokens!r}")
+        self.demonstrations = tuple(self.demonstrations)
+        if any(not isinstance(d, str) or not d.strip() for d in self.demonstrations):
+            raise UserError("sequence task demonstrations must be non-empty strings")
         if self.pass_score is not None and not isinstance(self.pass_score, (int, float)):
             raise UserError(f"sequence task pass_score must be a number or None, got {self.pass_score!r}")
         self._rng = np.random.default_rng(self.seed)

@@ -71,15 +71,21 @@ def load_problems(split: str = "train", problems: str | None = None) -> list[Any
 
 
 def make_task(num_envs: int = 16, seed: int | None = None, split: str = "train", problems: str | None = None,
-              reward: str = "unittests", stop: list[str] | None = None) -> Any:
-    """The ``codegen`` task: each prompt is one problem's signature and docstring."""
+              reward: str = "unittests", stop: list[str] | None = None, min_new_tokens: int = 8) -> Any:
+    """The ``codegen`` task: each prompt is one problem's signature and docstring. A body is 8
+    tokens at least (``    return x`` is 12): under a per-token KL penalty, a policy that may
+    stop at once learns to, whatever the reward says of empty bodies."""
     from agentctl.sequences import SequenceTask
 
     found = load_problems(split, problems)
     with _LOCK:
         _PROBLEMS.update({p.prompt: p for p in found})
+    # The shipped train split's reference solutions teach the warm start the task's format
+    # (signature and docstring, then a short body): supervised fine-tuning before PPO. Held-out
+    # and HumanEval references never reach a model.
+    demonstrations = tuple(p.reference for p in found) if problems is None and split == "train" else ()
     return SequenceTask(prompts=[p.prompt for p in found], reward=reward, stop=tuple(stop or STOP), seed=seed,
-                        pass_score=1.0,
+                        pass_score=1.0, demonstrations=demonstrations, min_new_tokens=min_new_tokens,
                         info={"problems": problems or split, "count": len(found),
                               "tests": sum(len(p.tests) for p in found)})
 

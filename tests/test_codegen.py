@@ -218,3 +218,39 @@ def test_train_then_eval_pass_at_k_through_the_cli(tmp_path):
         wrong = subprocess.run(cli + ["eval", "--checkpoint", str(run), *bad], capture_output=True, text=True,
                                timeout=300)
         assert wrong.returncode == 2 and message in wrong.stderr and "Traceback" not in wrong.stderr, wrong.stderr
+
+
+def test_train_split_demonstrations_reach_the_warm_start_and_held_out_ones_never(tmp_path, monkeypatch):
+    """The codegen warm start learns the train split's reference solutions (mixed into its
+    corpus at DEMONSTRATION_SHARE) and nothing of the held-out split."""
+    from agentctl import pretrain as pt
+    from agentctl.host import get_host
+    from agentctl.run import TrainRequest, plan, prepare
+
+    train, heldout = codegen.make_task(split="train"), codegen.make_task(split="heldout")
+    assert set(train.demonstrations) == {p.reference for p in load_split("train")}
+    assert heldout.demonstrations == ()
+    leaked = [p.task_id for p in load_split("heldout") if any(p.reference in d for d in train.demonstrations)]
+    assert leaked == []
+
+    corpus = ["def f():\n    return 1\n"] * 40
+    mixed = pt.with_demonstrations(corpus, ["def g():\n    return 2\n"])
+    share = sum(len(d) for d in mixed[40:]) / sum(map(len, mixed))
+    assert mixed[:40] == corpus and abs(share - pt.DEMONSTRATION_SHARE) < 0.03
+    assert pt.with_demonstrations(corpus, ()) is corpus
+    tiny = {"n_layer": 1, "n_head": 2, "n_embd": 32, "context_length": 576}
+    assert pt.default_path(tiny, "python", train.demonstrations) != pt.default_path(tiny, "python")
+
+    seen = {}
+
+    def fake_default_pretrained(policy_kwargs, quiet=False, device="cpu", corpus="docstrings", demonstrations=()):
+        seen.update(corpus=corpus, demonstrations=demonstrations)
+        raise KeyboardInterrupt  # stop before any training: the arguments are what this test checks
+
+    monkeypatch.setattr(pt, "default_pretrained", fake_default_pretrained)
+    registry = get_host().registry
+    spec, cfg, run_dir, state = plan(TrainRequest(env="codegen", run_dir=str(tmp_path / "run"), overrides={
+        "policy_kwargs": tiny, "tensorboard": False}), registry)
+    with pytest.raises(KeyboardInterrupt):
+        prepare(registry, spec, cfg, run_dir, state)
+    assert seen == {"corpus": "python", "demonstrations": train.demonstrations}
