@@ -89,7 +89,7 @@ def test_pretrain_corpus_config_key():
 def test_default_pretrained_trains_the_python_corpus(tmp_path, monkeypatch, small):
     monkeypatch.setenv("AGENTCTL_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(pt, "DEFAULT_RECIPE", pt.Recipe(steps=2, batch_size=2, seq_len=8))
-    monkeypatch.setattr(pt, "PYTHON_TOKENS", 3 * pt.PYTHON_BATCH * 8)  # three windows of the context (8)
+    monkeypatch.setattr(pt, "PYTHON_TOKENS", 3 * pt.PYTHON_BATCH * 32)  # three batches of whole-context (32) windows
     monkeypatch.setattr(pt, "python_corpus", lambda: small)
     monkeypatch.setattr(pt, "default_corpus", lambda: pytest.fail("trained on the docstrings"))
     path = pt.default_pretrained(TINY, quiet=True, corpus="python")
@@ -105,7 +105,7 @@ def test_pretrain_command_uses_the_envs_pretrain_corpus(tmp_path, monkeypatch, s
     registry = get_host().registry
     monkeypatch.setenv("AGENTCTL_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(pt, "DEFAULT_RECIPE", pt.Recipe(steps=2, batch_size=2, seq_len=8))
-    monkeypatch.setattr(pt, "PYTHON_TOKENS", 3 * pt.PYTHON_BATCH * 8)  # three windows of the context (8)
+    monkeypatch.setattr(pt, "PYTHON_TOKENS", 3 * pt.PYTHON_BATCH * 32)  # three batches of whole-context (32) windows
     monkeypatch.setattr(pt, "python_corpus", lambda: small)
     config = registry.resolve("env", "textgen").default_config
     monkeypatch.setitem(config, "policy_kwargs", dict(TINY))
@@ -149,7 +149,7 @@ def test_init_pretrained_starts_from_the_pretrain_corpus_warm_start(tmp_path, mo
 
     monkeypatch.setenv("AGENTCTL_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(pt, "DEFAULT_RECIPE", pt.Recipe(steps=2, batch_size=2, seq_len=8))
-    monkeypatch.setattr(pt, "PYTHON_TOKENS", 3 * pt.PYTHON_BATCH * 8)  # three windows of the context (8)
+    monkeypatch.setattr(pt, "PYTHON_TOKENS", 3 * pt.PYTHON_BATCH * 32)  # three batches of whole-context (32) windows
     monkeypatch.setattr(pt, "python_corpus", lambda: small)
     sizes = {f"policy_kwargs.{k}": v for k, v in TINY.items()}
     registry = get_host().registry
@@ -165,3 +165,22 @@ def test_init_pretrained_starts_from_the_pretrain_corpus_warm_start(tmp_path, mo
         assert all(torch.equal(weights[k], v) for k, v in warm.items())
     finally:
         trainer.envs.close()
+
+
+def test_short_windows_train_every_position_of_a_long_context(tmp_path, monkeypatch, small):
+    """Windows shorter than the context start at random positions: position embeddings past the
+    window length are trained too (with windows at position 0 they would never get a gradient)."""
+    made = []
+    real = pt.build_model
+
+    def recording(policy_kwargs):
+        model = real(policy_kwargs)
+        made.append((model, model.network.wpe.weight.detach().clone()))
+        return model
+
+    monkeypatch.setattr(pt, "build_model", recording)
+    pt.pretrain(TINY, small, out=tmp_path / "w.pt", steps=4, batch_size=4, seq_len=8, quiet=True)
+    (model, before), = made
+    moved = (model.network.wpe.weight.detach() - before).abs().sum(1)
+    assert moved.shape[0] == TINY["context_length"] == 32
+    assert (moved[8:] > 0).all(), "positions beyond the window length were never trained"
