@@ -29,7 +29,11 @@ STOP = ("\ndef ", "\nclass ", "\nif ", "\nprint(", "\nassert ", "\n#", "\n@", "\
 # every test < code that runs but answers wrong. Any passed test scores its share, 1/N to 1.
 # No code counts as a syntax error: a docstring-only function compiles and returns None, and a
 # policy scored 0 for it learns within 20 updates to end every completion at once (measured).
+# Within the syntax-error band, the share of the body's lines before the error earns up to
+# SYNTAX_CREDIT (so -0.5 to -0.3, still below a runtime error): a small model's first bodies
+# almost never compile, and without this the reward is one flat value that PPO cannot climb.
 SYNTAX_ERROR, RUNTIME_ERROR, WRONG_ANSWER = -0.5, -0.25, 0.0
+SYNTAX_CREDIT = 0.2
 
 CODEGEN_DEFAULTS: dict[str, Any] = {
     "total_timesteps": 60_000, "num_envs": 16, "num_steps": 64, "minibatch_size": 256,
@@ -101,11 +105,14 @@ def _has_code(text: str) -> bool:
     return any(line.strip() and not line.strip().startswith("#") for line in text.splitlines())
 
 
-def grade(result: Any) -> float:
+def grade(result: Any, prompt: str = "", body_text: str = "") -> float:
     """A sandbox result as a reward: the share of tests passed; with none passed, wrong answers
-    (0) beat runtime errors and hangs (-0.25), which beat code that does not compile (-0.5)."""
+    (0) beat runtime errors and hangs (-0.25), which beat code that does not compile (-0.5, plus
+    up to ``SYNTAX_CREDIT`` for the share of ``body_text``'s lines before the error line)."""
     if result.status == "syntax_error":
-        return SYNTAX_ERROR
+        lines = body_text.rstrip("\n").count("\n") + 1
+        before = (result.error_line or 0) - 1 - prompt.count("\n")  # body lines above the error line
+        return SYNTAX_ERROR + SYNTAX_CREDIT * min(1.0, max(0.0, before / lines))
     if result.passed:
         return result.passed / len(result.tests)
     return WRONG_ANSWER if any(t.outcome == "failed" for t in result.tests) else RUNTIME_ERROR
@@ -131,7 +138,8 @@ def unittests(arg: str | None = None) -> Any:
                                                   problems[i].setup) for i in attempted])))
         if arg == "fraction":
             return [results[i].pass_fraction if i in results else 0.0 for i in range(len(bodies))]
-        return [grade(results[i]) if i in results else SYNTAX_ERROR for i in range(len(bodies))]
+        return [grade(results[i], problems[i].prompt, bodies[i]) if i in results else SYNTAX_ERROR
+                for i in range(len(bodies))]
 
     return score
 

@@ -144,6 +144,12 @@ def test_reward_grades_syntax_below_runtime_below_wrong_below_passing():
     assert 0 < values["partial"] < 1
     assert values["exit"] <= 0 and values["forge"] <= 0, "ending early must not count as passing"
     assert values["empty"] == values["comment"] == codegen.SYNTAX_ERROR, "no code at all is no attempt"
+    # Within the syntax-error band: the share of body lines above the error line earns up to SYNTAX_CREDIT.
+    partial_syntax = ["    return )\n", "    x = 1\n    y = (\n", "    x = 1\n    y = 2\n    z = 3\n    return ) x\n"]
+    graded = score([prompt] * 3, partial_syntax)
+    assert graded == pytest.approx([codegen.SYNTAX_ERROR, codegen.SYNTAX_ERROR + codegen.SYNTAX_CREDIT / 2,
+                                    codegen.SYNTAX_ERROR + codegen.SYNTAX_CREDIT * 3 / 4])
+    assert max(graded) < codegen.RUNTIME_ERROR
     fraction = codegen.unittests("fraction")([prompt] * 2, [bodies["syntax"], bodies["right"]])
     assert fraction == [0.0, 1.0]
     with pytest.raises(UserError, match="codegen problems only"):

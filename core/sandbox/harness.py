@@ -63,7 +63,7 @@ def run(spec: dict) -> None:
         with open(SOURCE, encoding="utf-8", errors="replace") as f:
             code = compile(f.read(), SOURCE, "exec")
     except (SyntaxError, ValueError) as exc:
-        report(event="syntax_error", error=_describe(exc))
+        report(event="syntax_error", error=_describe(exc), line=exc.lineno or 0)
         _print_exc()
         sys.stderr.flush()
         os._exit(1)

@@ -33,8 +33,9 @@ class TestOutcome:
 @dataclass
 class Result:
     """The outcome of one program: ``status`` (see ``STATUSES``), the exit code (negative: the
-    signal that ended it), both output streams (capped), wall time, the sandbox used, and the
-    per-test outcomes when tests were given (in the order given)."""
+    signal that ended it), both output streams (capped), wall time, the sandbox used, the
+    per-test outcomes when tests were given (in the order given), and for a syntax error the
+    line it was found on."""
 
     status: str
     returncode: int | None
@@ -44,6 +45,7 @@ class Result:
     backend: str
     tests: list[TestOutcome] = field(default_factory=list)
     detail: str = ""
+    error_line: int | None = None  # syntax_error: the line of main.py where compiling failed
 
     @property
     def passed(self) -> int:

@@ -298,7 +298,9 @@ def _classify(backend: str, returncode: int, stdout: str, stderr: str, duration:
             if t.outcome == "not_run":
                 t.outcome = status if status == "timeout" else "not_run"
                 break
-    return Result(status, returncode, stdout, stderr, round(duration, 4), backend, outcomes, detail)
+    error_line = syntax.get("line") if status == "syntax_error" else None
+    return Result(status, returncode, stdout, stderr, round(duration, 4), backend, outcomes, detail,
+                  error_line if isinstance(error_line, int) and error_line > 0 else None)
 
 
 def _events(data: bytes, token: str) -> list[dict]:
