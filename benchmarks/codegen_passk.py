@@ -35,8 +35,10 @@ def main() -> None:
     registry = default_registry(None)
     state = ckpt.load(args.run)
     trained, spec, cfg = load_policy(state, registry)
+    demonstrations = make_envs(spec, cfg, num_envs=1, seed=0).demonstrations  # the run's own (train) task
     warm = build_model(dict(cfg.policy_kwargs))
-    warm.load_state_dict(ckpt.load(default_pretrained(dict(cfg.policy_kwargs), corpus=cfg.pretrain_corpus))["model"])
+    warm.load_state_dict(ckpt.load(default_pretrained(dict(cfg.policy_kwargs), corpus=cfg.pretrain_corpus,
+                                                      demonstrations=demonstrations))["model"])
     cfg = cfg.__class__(**{**cfg.to_dict(), "env_kwargs": {**cfg.env_kwargs, "split": args.split}})
     task = make_envs(spec, cfg, num_envs=1, seed=0)
     scorer = scorer_for(registry, cfg, task)

@@ -184,3 +184,32 @@ def test_short_windows_train_every_position_of_a_long_context(tmp_path, monkeypa
     moved = (model.network.wpe.weight.detach() - before).abs().sum(1)
     assert moved.shape[0] == TINY["context_length"] == 32
     assert (moved[8:] > 0).all(), "positions beyond the window length were never trained"
+
+
+def test_demonstrations_add_a_fine_tuning_stage_on_top_of_the_corpus_stage(tmp_path, monkeypatch, small):
+    """With demonstrations the warm start is two cached stages: the corpus (demonstrations mixed
+    in), then fine-tuning on the demonstrations alone, starting from the first stage's weights."""
+    import torch
+
+    monkeypatch.setenv("AGENTCTL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(pt, "PYTHON_TOKENS", 2 * pt.PYTHON_BATCH * 32)
+    monkeypatch.setattr(pt, "python_corpus", lambda: small)
+    monkeypatch.setattr(pt, "SFT_RECIPE", pt.Recipe(steps=3, batch_size=2, seq_len=16, lr=1e-3))
+    starts = []
+    real = pt.pretrain
+
+    def recording(*args, **kwargs):
+        starts.append(kwargs.get("init_state"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pt, "pretrain", recording)
+    demos = ("def f(x):\n    return x + 1\n",)
+    path = pt.default_pretrained(TINY, quiet=True, corpus="python", demonstrations=demos)
+    base = pt.default_path(TINY, "python", demos)
+    assert path == pt.sft_path(base, 32) and path.is_file() and base.is_file()
+    assert starts[0] is None and starts[1] is not None
+    first = checkpoint.load(base)["model"]
+    assert all(torch.equal(first[k], starts[1][k]) for k in first), "the second stage must start from the first"
+    assert checkpoint.load(path)["steps"] == 3 and "demonstrations alone" in checkpoint.load(path)["corpus"]
+    assert pt.default_pretrained(TINY, quiet=True, corpus="python", demonstrations=demos) == path  # cached
+    assert len(starts) == 2
