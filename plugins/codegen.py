@@ -35,8 +35,13 @@ STOP = ("\ndef ", "\nclass ", "\nif ", "\nprint(", "\nassert ", "\n#", "\n@", "\
 SYNTAX_ERROR, RUNTIME_ERROR, WRONG_ANSWER = -0.5, -0.25, 0.0
 SYNTAX_CREDIT = 0.2
 
+# 30k generated tokens: about 90 updates of 16 bodies, 7 minutes on 2 CPU cores after the
+# one-time warm start (about 10). Measured, seed 1: mean reward -0.42 -> -0.05 (first -> last
+# 10% of completions), mean per-token KL 0.53; held-out mean reward -0.42 -> +0.03, held-out
+# pass@1 0.0 before and after: the policy learns bodies that compile and run and pass a test or
+# two, not solutions. At 60k tokens the reward had plateaued (-0.30 -> -0.07) by 20k.
 CODEGEN_DEFAULTS: dict[str, Any] = {
-    "total_timesteps": 60_000, "num_envs": 16, "num_steps": 64, "minibatch_size": 256,
+    "total_timesteps": 30_000, "num_envs": 16, "num_steps": 64, "minibatch_size": 256,
     "update_epochs": 4, "learning_rate": 1e-4, "anneal_lr": False, "gamma": 1.0, "gae_lambda": 0.95,
     "vf_coef": 0.1, "ent_coef": 0.0, "max_grad_norm": 1.0, "kl_coef": 0.05, "kl_target": 0.3,
     "kl_horizon": 400, "temperature": 1.0, "init": "pretrained", "pretrain_corpus": "python",
