@@ -1,0 +1,58 @@
+"""RTS: a microRTS-style real-time strategy game, N games stepped at once with numba kernels.
+
+``load_map`` reads a map, ``new_games`` starts N games on it, ``action_masks`` says what each cell
+may do, ``step`` plays one tick for both players at once. The rules are in ``rules.py``'s
+docstring, the action layout in ``actions.py``'s, the unit table in ``units.py``.
+"""
+from .actions import (
+                      ACTION_NAMES,
+                      ACTION_NVEC,
+                      ATTACK,
+                      HARVEST,
+                      MASK_OFFSETS,
+                      MASK_SIZE,
+                      MOVE,
+                      NOOP,
+                      PRODUCE,
+                      RETURN,
+                      action_masks,
+                      attack_index,
+                      sample_actions,
+)
+from .maps import RtsMap, load_map, parse_map, shipped_maps
+from .rules import step
+from .state import RtsState, new_games, reset_games
+from .units import BARRACKS, BASE, EMPTY, HEAVY, LIGHT, RANGED, RESOURCE, UNIT_NAMES, WORKER
+
+__all__ = [
+                      "ACTION_NAMES",
+                      "ACTION_NVEC",
+                      "ATTACK",
+                      "BARRACKS",
+                      "BASE",
+                      "EMPTY",
+                      "HARVEST",
+                      "HEAVY",
+                      "LIGHT",
+                      "MASK_OFFSETS",
+                      "MASK_SIZE",
+                      "MOVE",
+                      "NOOP",
+                      "PRODUCE",
+                      "RANGED",
+                      "RESOURCE",
+                      "RETURN",
+                      "UNIT_NAMES",
+                      "WORKER",
+                      "RtsMap",
+                      "RtsState",
+                      "action_masks",
+                      "attack_index",
+                      "load_map",
+                      "new_games",
+                      "parse_map",
+                      "reset_games",
+                      "sample_actions",
+                      "shipped_maps",
+                      "step",
+]

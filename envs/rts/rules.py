@@ -1,0 +1,226 @@
+"""One tick of N games: orders, then completions, then the end-of-game check.
+
+A tick, for every game still running, in this order:
+
+1. **Orders.** Both players' actions are judged against the state at the start of the tick
+   (``actions.py`` says what is legal); an illegal order is ignored and counted in
+   ``state.illegal``. Busy units may only no-op. Moves and productions into the **same cell** in
+   the same tick all fail, whoever gives them (fair and deterministic); a move may only enter a
+   cell that was empty and unreserved at the start of the tick, so swaps and chains (A into B's
+   cell while B leaves it) fail too. Production is paid when ordered; if a player's orders
+   together cost more than it has, they are paid in row-major cell order and the rest fail.
+   An accepted order starts its action: ``ticks_left`` = its duration (``units.py``), and a move
+   or production reserves its target cell.
+2. **Time.** Every action in progress loses one tick, so an action of duration T ordered in
+   tick t takes effect at the end of tick t + T - 1: after exactly T calls to ``step``.
+3. **Attacks** completing now hit simultaneously: damage is summed on the pre-attack state (two
+   units can kill each other), then units at 0 hit points die. A dead unit's move or production
+   is lost with it (resources are not refunded) and its reservation freed. An attack hits
+   whatever enemy is in the target cell when it completes; an empty cell absorbs it.
+4. **Moves, productions, harvests, returns** completing now take effect (row-major; their
+   target cells are reserved or exclusive, so order matters only for two workers emptying the
+   same pile in the same tick). Harvest: the worker takes ``HARVEST_AMOUNT`` from the pile (a pile
+   at 0 disappears). Return: the worker's load joins its player's stock if its base still stands.
+5. **End.** ``tick`` += 1. A player with no units left (resource piles are not units) loses;
+   both at once is a draw; reaching ``max_ticks`` is a draw. ``winner`` is -1 for a draw.
+   Finished games are frozen: ``step`` leaves them alone until ``reset_games``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .actions import (
+    ATTACK,
+    DIR_DX,
+    DIR_DY,
+    HARVEST,
+    MASK_SIZE,
+    MOVE,
+    NOOP,
+    PRODUCE,
+    REACH,
+    RETURN,
+    cell_mask,
+    is_legal,
+)
+from .state import IDLE, RtsState
+from .units import (
+    ATTACK_TIME,
+    BASE,
+    COST,
+    DAMAGE,
+    EMPTY,
+    HARVEST_AMOUNT,
+    HARVEST_TIME,
+    HIT_POINTS,
+    MOVE_TIME,
+    PRODUCE_TIME,
+    RESOURCE,
+    RETURN_TIME,
+)
+
+
+def step(state: RtsState, actions_p0: np.ndarray, actions_p1: np.ndarray) -> None:
+    """Advance every running game one tick; actions are (N, H, W, 7) integers per player."""
+    expected = state.kind.shape + (7,)
+    for name, a in (("actions_p0", actions_p0), ("actions_p1", actions_p1)):
+        if a.shape != expected:
+            raise ValueError(f"{name} has shape {a.shape}, expected {expected} (games, height, width, 7)")
+    _step_kernel(state.kind, state.owner, state.hp, state.amount, state.act, state.act_target, state.act_unit,
+                 state.ticks_left, state.reserved, state.wall, state.resources, state.tick, state.done,
+                 state.winner, state.illegal, state.max_ticks,
+                 np.ascontiguousarray(actions_p0, dtype=np.int32), np.ascontiguousarray(actions_p1, dtype=np.int32))
+
+
+@njit(cache=True)
+def _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, y, x, width):
+    """Clear the cell, freeing the cell its move or production had reserved."""
+    if act[g, y, x] == MOVE or act[g, y, x] == PRODUCE:
+        t = act_target[g, y, x]
+        reserved[g, t // width, t % width] = False
+    kind[g, y, x] = EMPTY
+    owner[g, y, x] = -1
+    hp[g, y, x] = 0
+    amount[g, y, x] = 0
+    act[g, y, x] = IDLE
+    ticks_left[g, y, x] = 0
+
+
+@njit(cache=True)
+def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left, reserved, wall, resources,
+                 tick, done, winner, illegal, max_ticks, actions0, actions1):
+    n, height, width = kind.shape
+    cells = height * width
+    row = np.zeros(MASK_SIZE, dtype=np.bool_)
+    order = np.zeros(cells, dtype=np.int8)  # accepted order type per cell
+    target = np.zeros(cells, dtype=np.int32)
+    claims = np.zeros(cells, dtype=np.int32)  # moves + productions aiming at each cell
+    damage = np.zeros(cells, dtype=np.int32)
+    for g in range(n):
+        if done[g]:
+            continue
+        # 1. orders, judged on the start-of-tick state
+        order[:] = NOOP
+        claims[:] = 0
+        for p in range(2):
+            actions = actions0 if p == 0 else actions1
+            for y in range(height):
+                for x in range(width):
+                    a = actions[g, y, x]
+                    if a[0] == NOOP:
+                        continue
+                    row[:] = False
+                    cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, p, row)
+                    if not is_legal(row, a):
+                        illegal[g, p] += 1
+                        continue
+                    c = y * width + x
+                    t = a[0]
+                    order[c] = t
+                    if t == ATTACK:
+                        dy, dx = a[6] // 7 - REACH, a[6] % 7 - REACH
+                    else:
+                        d = a[1] if t == MOVE else a[2] if t == HARVEST else a[3] if t == RETURN else a[4]
+                        dy, dx = DIR_DY[d], DIR_DX[d]
+                    target[c] = (y + dy) * width + (x + dx)
+                    if t == MOVE or t == PRODUCE:
+                        claims[target[c]] += 1
+        for c in range(cells):
+            t = order[c]
+            if t == NOOP:
+                continue
+            y, x = c // width, c % width
+            if (t == MOVE or t == PRODUCE) and claims[target[c]] > 1:
+                continue  # contested cell: every claimant fails
+            k = kind[g, y, x]
+            if t == PRODUCE:
+                p = owner[g, y, x]
+                u = (actions0 if p == 0 else actions1)[g, y, x, 5]
+                if resources[g, p] < COST[u]:
+                    continue
+                resources[g, p] -= COST[u]
+                act_unit[g, y, x] = u
+                duration = PRODUCE_TIME[u]
+            elif t == MOVE:
+                duration = MOVE_TIME[k]
+            elif t == HARVEST:
+                duration = HARVEST_TIME
+            elif t == RETURN:
+                duration = RETURN_TIME
+            else:
+                duration = ATTACK_TIME[k]
+            act[g, y, x] = t
+            act_target[g, y, x] = target[c]
+            ticks_left[g, y, x] = duration
+            if t == MOVE or t == PRODUCE:
+                reserved[g, target[c] // width, target[c] % width] = True
+        # 2. time passes
+        for y in range(height):
+            for x in range(width):
+                if act[g, y, x] != IDLE:
+                    ticks_left[g, y, x] -= 1
+        # 3. attacks land together
+        damage[:] = 0
+        for y in range(height):
+            for x in range(width):
+                if act[g, y, x] == ATTACK and ticks_left[g, y, x] == 0:
+                    c = act_target[g, y, x]
+                    if owner[g, c // width, c % width] == 1 - owner[g, y, x]:
+                        damage[c] += DAMAGE[kind[g, y, x]]
+                    act[g, y, x] = IDLE
+        for c in range(cells):
+            if damage[c] > 0:
+                y, x = c // width, c % width
+                hp[g, y, x] -= damage[c]
+                if hp[g, y, x] <= 0:
+                    _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, y, x, width)
+        # 4. everything else that completes now
+        for y in range(height):
+            for x in range(width):
+                t = act[g, y, x]
+                if t == IDLE or ticks_left[g, y, x] > 0:
+                    continue
+                act[g, y, x] = IDLE
+                c = act_target[g, y, x]
+                ty, tx = c // width, c % width
+                p = owner[g, y, x]
+                if t == MOVE:
+                    reserved[g, ty, tx] = False
+                    kind[g, ty, tx], owner[g, ty, tx] = kind[g, y, x], owner[g, y, x]
+                    hp[g, ty, tx], amount[g, ty, tx] = hp[g, y, x], amount[g, y, x]
+                    act[g, ty, tx], ticks_left[g, ty, tx] = IDLE, 0
+                    _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, y, x, width)
+                elif t == PRODUCE:
+                    reserved[g, ty, tx] = False
+                    u = act_unit[g, y, x]
+                    kind[g, ty, tx], owner[g, ty, tx] = u, p
+                    hp[g, ty, tx], amount[g, ty, tx] = HIT_POINTS[u], 0
+                    act[g, ty, tx], ticks_left[g, ty, tx] = IDLE, 0
+                elif t == HARVEST:
+                    if kind[g, ty, tx] == RESOURCE and amount[g, y, x] == 0:
+                        take = min(HARVEST_AMOUNT, amount[g, ty, tx])
+                        amount[g, y, x] += take
+                        amount[g, ty, tx] -= take
+                        if amount[g, ty, tx] <= 0:
+                            _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, ty, tx, width)
+                elif t == RETURN and kind[g, ty, tx] == BASE and owner[g, ty, tx] == p:
+                    resources[g, p] += amount[g, y, x]
+                    amount[g, y, x] = 0
+        # 5. the end
+        tick[g] += 1
+        units0 = 0
+        units1 = 0
+        for y in range(height):
+            for x in range(width):
+                if kind[g, y, x] >= BASE:
+                    if owner[g, y, x] == 0:
+                        units0 += 1
+                    else:
+                        units1 += 1
+        if units0 == 0 or units1 == 0:
+            done[g] = True
+            winner[g] = -1 if units0 == units1 else (0 if units1 == 0 else 1)
+        elif tick[g] >= max_ticks:
+            done[g] = True
+            winner[g] = -1

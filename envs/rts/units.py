@@ -1,0 +1,34 @@
+"""The unit table: what each unit type costs, how tough it is and how long its actions take.
+
+The numbers are microRTS's default unit table (``UnitTypeTable.VERSION_ORIGINAL_FINETUNED``, the
+one gym-microrts plays), durations unscaled: one engine tick is one microRTS game cycle. Type ids
+follow gym-microrts's "produce unit type" parameter, so the same number names a type everywhere.
+
+Everything is a plain numpy array indexed by type id, so the numba kernels can read it directly.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+EMPTY = -1  # no unit in the cell
+RESOURCE, BASE, BARRACKS, WORKER, LIGHT, HEAVY, RANGED = range(7)
+UNIT_NAMES = ("resource", "base", "barracks", "worker", "light", "heavy", "ranged")
+N_UNIT_TYPES = len(UNIT_NAMES)
+
+#                    resource base barracks worker light heavy ranged
+COST = np.array([0, 10, 5, 1, 2, 3, 2], dtype=np.int32)
+HIT_POINTS = np.array([1, 10, 4, 1, 4, 8, 1], dtype=np.int32)
+DAMAGE = np.array([0, 0, 0, 1, 2, 4, 1], dtype=np.int32)
+ATTACK_RANGE = np.array([0, 0, 0, 1, 1, 1, 3], dtype=np.int32)  # Euclidean, in cells
+PRODUCE_TIME = np.array([0, 250, 200, 50, 80, 120, 100], dtype=np.int32)  # ticks to build this type
+MOVE_TIME = np.array([0, 0, 0, 10, 8, 10, 10], dtype=np.int32)  # 0: cannot move
+ATTACK_TIME = np.array([0, 0, 0, 5, 5, 5, 5], dtype=np.int32)  # 0: cannot attack
+HARVEST_TIME = 20  # workers only
+RETURN_TIME = 10
+HARVEST_AMOUNT = 1  # resources a worker carries per trip
+
+# CAN_PRODUCE[producer, product]: bases train workers, barracks train the army, workers build.
+CAN_PRODUCE = np.zeros((N_UNIT_TYPES, N_UNIT_TYPES), dtype=np.bool_)
+CAN_PRODUCE[BASE, WORKER] = True
+CAN_PRODUCE[BARRACKS, [LIGHT, HEAVY, RANGED]] = True
+CAN_PRODUCE[WORKER, [BASE, BARRACKS]] = True
