@@ -138,7 +138,11 @@ def _masks_kernel(kind, owner, amount, act, reserved, wall, resources, player, o
     for g in range(n):
         for y in range(height):
             for x in range(width):
-                cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, player, out[g, y, x])
+                if owner[g, y, x] != player or kind[g, y, x] < BASE or act[g, y, x] != IDLE:
+                    out[g, y, x, NOOP] = True  # the common case, without the call
+                else:
+                    cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, player,
+                              out[g, y, x])
 
 
 def action_masks(state: RtsState, player: int) -> np.ndarray:
@@ -167,18 +171,25 @@ def _pick(row, offset, size, u) -> int:
 
 
 @njit(cache=True)
-def _sample_kernel(masks, uniforms, out):
+def _sample_kernel(masks, seed, out):
+    np.random.seed(seed)  # numba's own generator, seeded from the caller's
     n, height, width, _ = masks.shape
     for g in range(n):
         for y in range(height):
             for x in range(width):
+                if not (masks[g, y, x, 1] or masks[g, y, x, 2] or masks[g, y, x, 3] or masks[g, y, x, 4]
+                        or masks[g, y, x, 5]):
+                    continue  # only no-op is legal: the action stays all zeros
                 row = masks[g, y, x]
                 for i in range(7):
-                    out[g, y, x, i] = _pick(row, MASK_OFFSETS[i], ACTION_NVEC[i], uniforms[g, y, x, i])
+                    out[g, y, x, i] = _pick(row, MASK_OFFSETS[i], ACTION_NVEC[i], np.random.random())
 
 
 def sample_actions(masks: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """(N, H, W, 7) int32 actions drawn uniformly among the legal ones, component by component."""
+    """(N, H, W, 7) int32 actions drawn uniformly among the legal ones, component by component.
+
+    A cell where only no-op is legal gets all zeros.
+    """
     out = np.zeros(masks.shape[:-1] + (7,), dtype=np.int32)
-    _sample_kernel(masks, rng.random(out.shape), out)
+    _sample_kernel(masks, int(rng.integers(2**31)), out)
     return out

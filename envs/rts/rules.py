@@ -7,8 +7,9 @@ A tick, for every game still running, in this order:
    ``state.illegal``. Busy units may only no-op. Moves and productions into the **same cell** in
    the same tick all fail, whoever gives them (fair and deterministic); a move may only enter a
    cell that was empty and unreserved at the start of the tick, so swaps and chains (A into B's
-   cell while B leaves it) fail too. Production is paid when ordered; if a player's orders
-   together cost more than it has, they are paid in row-major cell order and the rest fail.
+   cell while B leaves it) fail too. Production is paid when ordered; if a player's productions
+   ordered in one tick together cost more than it has, they all fail (an order of precedence
+   between cells would favour one corner of the map, and so one player).
    An accepted order starts its action: ``ticks_left`` = its duration (``units.py``), and a move
    or production reserves its target cell.
 2. **Time.** Every action in progress loses one tick, so an action of duration T ordered in
@@ -17,10 +18,11 @@ A tick, for every game still running, in this order:
    units can kill each other), then units at 0 hit points die. A dead unit's move or production
    is lost with it (resources are not refunded) and its reservation freed. An attack hits
    whatever enemy is in the target cell when it completes; an empty cell absorbs it.
-4. **Moves, productions, harvests, returns** completing now take effect (row-major; their
-   target cells are reserved or exclusive, so order matters only for two workers emptying the
-   same pile in the same tick). Harvest: the worker takes ``HARVEST_AMOUNT`` from the pile (a pile
-   at 0 disappears). Return: the worker's load joins its player's stock if its base still stands.
+4. **Moves, productions, harvests, returns** completing now take effect; their target cells are
+   reserved or exclusive, so the order does not matter. Harvest: each worker takes
+   ``HARVEST_AMOUNT`` from the pile (a pile at 0 disappears); if the workers finishing on one pile
+   in the same tick want more than it holds, none gets anything. Return: the worker's load joins
+   its player's stock if its base still stands.
 5. **End.** ``tick`` += 1. A player with no units left (resource piles are not units) loses;
    both at once is a draw; reaching ``max_ticks`` is a draw. ``winner`` is -1 for a draw.
    Finished games are frozen: ``step`` leaves them alone until ``reset_games``.
@@ -97,6 +99,8 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
     target = np.zeros(cells, dtype=np.int32)
     claims = np.zeros(cells, dtype=np.int32)  # moves + productions aiming at each cell
     damage = np.zeros(cells, dtype=np.int32)
+    demand = np.zeros(cells, dtype=np.int32)  # harvests completing on each pile
+    spend = np.zeros(2, dtype=np.int32)  # each player's productions ordered this tick
     for g in range(n):
         if done[g]:
             continue
@@ -126,6 +130,14 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
                     target[c] = (y + dy) * width + (x + dx)
                     if t == MOVE or t == PRODUCE:
                         claims[target[c]] += 1
+        spend[:] = 0
+        for c in range(cells):
+            if order[c] == PRODUCE and claims[target[c]] == 1:
+                p = owner[g, c // width, c % width]
+                spend[p] += COST[(actions0 if p == 0 else actions1)[g, c // width, c % width, 5]]
+        for p in range(2):
+            if spend[p] > resources[g, p]:
+                spend[p] = -1  # together they cost more than the stock: all fail
         for c in range(cells):
             t = order[c]
             if t == NOOP:
@@ -136,9 +148,9 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
             k = kind[g, y, x]
             if t == PRODUCE:
                 p = owner[g, y, x]
-                u = (actions0 if p == 0 else actions1)[g, y, x, 5]
-                if resources[g, p] < COST[u]:
+                if spend[p] < 0:
                     continue
+                u = (actions0 if p == 0 else actions1)[g, y, x, 5]
                 resources[g, p] -= COST[u]
                 act_unit[g, y, x] = u
                 duration = PRODUCE_TIME[u]
@@ -175,7 +187,17 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
                 hp[g, y, x] -= damage[c]
                 if hp[g, y, x] <= 0:
                     _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, y, x, width)
-        # 4. everything else that completes now
+        # 4. everything else that completes now; first, which piles can serve their harvesters
+        demand[:] = 0
+        for y in range(height):
+            for x in range(width):
+                if act[g, y, x] == HARVEST and ticks_left[g, y, x] == 0:
+                    demand[act_target[g, y, x]] += 1
+        for c in range(cells):
+            if demand[c] > 0:
+                y, x = c // width, c % width
+                if kind[g, y, x] != RESOURCE or amount[g, y, x] < demand[c] * HARVEST_AMOUNT:
+                    demand[c] = 0  # not enough for everyone: nobody is served
         for y in range(height):
             for x in range(width):
                 t = act[g, y, x]
@@ -198,10 +220,9 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
                     hp[g, ty, tx], amount[g, ty, tx] = HIT_POINTS[u], 0
                     act[g, ty, tx], ticks_left[g, ty, tx] = IDLE, 0
                 elif t == HARVEST:
-                    if kind[g, ty, tx] == RESOURCE and amount[g, y, x] == 0:
-                        take = min(HARVEST_AMOUNT, amount[g, ty, tx])
-                        amount[g, y, x] += take
-                        amount[g, ty, tx] -= take
+                    if demand[c] > 0:
+                        amount[g, y, x] += HARVEST_AMOUNT
+                        amount[g, ty, tx] -= HARVEST_AMOUNT
                         if amount[g, ty, tx] <= 0:
                             _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, ty, tx, width)
                 elif t == RETURN and kind[g, ty, tx] == BASE and owner[g, ty, tx] == p:
