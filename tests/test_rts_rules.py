@@ -266,7 +266,7 @@ def _legal(s: rts.RtsState, g: int, y: int, x: int, p: int, a: np.ndarray) -> bo
 def _check_consistent(s: rts.RtsState) -> None:
     units = s.kind >= 0
     assert (s.hp[units] > 0).all() and (s.hp[~units] == 0).all()
-    assert (s.hp[units] <= HIT_POINTS[s.kind[units]]).all() or (s.kind[units] == rts.RESOURCE).any()
+    assert (s.hp[units] <= HIT_POINTS[s.kind[units]]).all()
     assert not (units & s.wall).any() and not (s.reserved & units).any()
     assert (s.resources >= 0).all() and (s.amount >= 0).all()
     busy_claims = ((s.act == MOVE) | (s.act == PRODUCE)).sum()
@@ -311,6 +311,15 @@ def test_shipped_maps_load():
 def test_malformed_maps_name_the_place(text, where):
     with pytest.raises(ValueError, match=where):
         rts.parse_map(text, source="m.txt")
+
+
+def test_grid_text_gives_back_the_map_rows():
+    path = rts.maps.MAPS_DIR / "16x16_basesworkers.txt"
+    rows = path.read_text().splitlines()[-16:]
+    m = rts.load_map("16x16_basesworkers")
+    assert rts.grid_text(m.kind, m.owner, m.wall) == "\n".join(rows)
+    s = games(["W.hK", "#bR."])
+    assert rts.grid_text(s.kind[0], s.owner[0], s.wall) == "W.hK\n#bR."
 
 
 def test_unknown_map_name_lists_the_shipped_ones():

@@ -14,11 +14,13 @@ layout of gym-microrts's GridNet action space:
     6      attack target         (dy + 3) * 7 + (dx + 3): the target's offset in a 7x7 window centred
                                  on the unit, row-major (24 is the unit itself)
 
-Only the parameter that the type uses matters; the others are ignored. The mask of a cell
-concatenates one boolean per value of each component, 6 + 4 + 4 + 4 + 4 + 7 + 49 = 78, in that
-order (gym-microrts's layout too). No-op is legal in every cell, so every component of every row
-has at least one legal value once the type is fixed. A unit busy with a multi-tick action may only
-no-op: it ignores new orders. Legal means, judged on the state at the start of the tick:
+Only the parameters that the type uses matter (produce uses two); the rules ignore the others.
+The mask of a cell concatenates one boolean per value of each component, 6 + 4 + 4 + 4 + 4 + 7 +
+49 = 78, in that order (gym-microrts's layout too). No-op is legal in every cell, so every row has
+a legal type, and a legal type always has a legal value of each parameter it uses; a component the
+legal types do not use may be all False (a policy must not normalise over it blindly). A unit busy
+with a multi-tick action may only no-op: it ignores new orders. Legal means, judged on the state
+at the start of the tick:
 
 - move: the unit can move, and the neighbouring cell is on the map, no wall, empty, not reserved;
 - harvest: a worker carrying nothing, next to a resource pile;

@@ -128,6 +128,26 @@ def parse_map(text: str, name: str = "map", source: str = "<map>") -> RtsMap:
     return RtsMap(name, wall, kind, owner, amount, start)
 
 
+def grid_text(kind: np.ndarray, owner: np.ndarray, wall: np.ndarray) -> str:
+    """The grid rows of the map format for one position (e.g. ``state.kind[g]``): for reading."""
+    letters = {v: k for k, v in _UNIT_CHARS.items()}
+    rows = []
+    for y in range(wall.shape[0]):
+        row = ""
+        for x in range(wall.shape[1]):
+            k = kind[y, x]
+            if wall[y, x]:
+                row += "#"
+            elif k == EMPTY:
+                row += "."
+            elif k == RESOURCE:
+                row += "R"
+            else:
+                row += letters[k].upper() if owner[y, x] == 0 else letters[k]
+        rows.append(row)
+    return "\n".join(rows)
+
+
 def _is_comment(line: str) -> bool:
     # '#' alone is also a wall cell: a comment is '#' followed by a space or nothing else on the line
     return line == "#" or line.startswith("# ")
