@@ -294,6 +294,32 @@ def test_random_legal_play_never_breaks_a_rule(map_name, types_seen):
     assert (seen[types_seen] > 0).all(), seen  # the action types were exercised
 
 
+def test_masks_allow_exactly_the_legal_actions():
+    """Every (type, parameter) pair the mask allows is legal, and every legal one is allowed."""
+    s = rts.new_games(rts.load_map("8x8_basesworkers"), 4, max_ticks=10_000)
+    rng = np.random.default_rng(2)
+    checked = 0
+    for tick in range(600):
+        masks = [rts.action_masks(s, p) for p in (0, 1)]
+        if tick % 10 == 0:
+            for p in (0, 1):
+                for g, y, x in zip(*np.nonzero(s.owner == p)):
+                    m = masks[p][g, y, x]
+                    for t, slot, first, size in ((MOVE, 1, 6, 4), (HARVEST, 2, 10, 4), (RETURN, 3, 14, 4),
+                                                 (ATTACK, 6, 29, 49)):
+                        for v in range(size):
+                            a = np.zeros(7, dtype=np.int32)
+                            a[0], a[slot] = t, v
+                            assert _legal(s, g, y, x, p, a) == (m[t] and m[first + v]), (t, v)
+                            checked += 1
+                    for d in range(4):
+                        for u in range(7):
+                            a = np.array([PRODUCE, 0, 0, 0, d, u, 0], dtype=np.int32)
+                            assert _legal(s, g, y, x, p, a) == (m[PRODUCE] and m[18 + d] and m[22 + u])
+        rts.step(s, *(rts.sample_actions(masks[p], rng) for p in (0, 1)))
+    assert checked > 1000
+
+
 def test_shipped_maps_load():
     m = rts.load_map("8x8_basesworkers")
     assert (m.width, m.height, m.start_resources) == (8, 8, 5)
