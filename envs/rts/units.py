@@ -1,8 +1,12 @@
 """The unit table: what each unit type costs, how tough it is and how long its actions take.
 
-The numbers are microRTS's default unit table (``UnitTypeTable.VERSION_ORIGINAL_FINETUNED``, the
-one gym-microrts plays), durations unscaled: one engine tick is one microRTS game cycle. Type ids
-follow gym-microrts's "produce unit type" parameter, so the same number names a type everywhere.
+The numbers are microRTS's unit table ``UnitTypeTable.VERSION_ORIGINAL_FINETUNED`` (what
+``new UnitTypeTable(2)`` builds, the table microRTS competition entries play), durations unscaled:
+one engine tick is one microRTS game cycle. microRTS's no-argument default, ``VERSION_ORIGINAL``,
+differs only in a base taking 250 ticks to build, a barracks 200, and a cheaper, weaker, slower
+heavy (cost 2, hit points 4, move 12). Its default move-conflict rule, "cancel both", is ours too
+(``rules.py``). microRTS damage is deterministic in both tables, as here. Type ids follow
+gym-microrts's "produce unit type" parameter, so the same number names a type everywhere.
 
 Everything is a plain numpy array indexed by type id, so the numba kernels can read it directly.
 """
@@ -20,7 +24,7 @@ COST = np.array([0, 10, 5, 1, 2, 3, 2], dtype=np.int32)
 HIT_POINTS = np.array([1, 10, 4, 1, 4, 8, 1], dtype=np.int32)
 DAMAGE = np.array([0, 0, 0, 1, 2, 4, 1], dtype=np.int32)
 ATTACK_RANGE = np.array([0, 0, 0, 1, 1, 1, 3], dtype=np.int32)  # Euclidean, in cells
-PRODUCE_TIME = np.array([0, 250, 200, 50, 80, 120, 100], dtype=np.int32)  # ticks to build this type
+PRODUCE_TIME = np.array([0, 200, 100, 50, 80, 120, 100], dtype=np.int32)  # ticks to build this type
 MOVE_TIME = np.array([0, 0, 0, 10, 8, 10, 10], dtype=np.int32)  # 0: cannot move
 ATTACK_TIME = np.array([0, 0, 0, 5, 5, 5, 5], dtype=np.int32)  # 0: cannot attack
 HARVEST_TIME = 20  # workers only
