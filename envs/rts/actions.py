@@ -36,15 +36,16 @@ from numba import njit
 
 from .state import IDLE, RtsState
 from .units import (
-    ATTACK_RANGE,
-    ATTACK_TIME,
     BASE,
     CAN_PRODUCE,
-    COST,
     EMPTY,
-    MOVE_TIME,
     N_UNIT_TYPES,
     RESOURCE,
+    STAT_ATTACK,
+    STAT_COST,
+    STAT_MOVE,
+    STAT_RANGE,
+    STATS,
     WORKER,
 )
 
@@ -64,7 +65,7 @@ def attack_index(dy: int, dx: int) -> int:
 
 
 @njit(cache=True)
-def cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, player, row):
+def cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, player, row, stats, can_produce):
     """Fill ``row`` (78 booleans, all False on entry) with what the unit at (y, x) may do now."""
     row[NOOP] = True
     k = kind[g, y, x]
@@ -80,7 +81,7 @@ def cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, play
         if free:
             any_free = True
             row[18 + d] = True
-            if MOVE_TIME[k] > 0:
+            if stats[STAT_MOVE, k] > 0:
                 row[MOVE] = True
                 row[6 + d] = True
         if k == WORKER:
@@ -92,7 +93,7 @@ def cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, play
                 row[14 + d] = True
     any_type = False
     for t in range(N_UNIT_TYPES):
-        if CAN_PRODUCE[k, t] and resources[g, player] >= COST[t]:
+        if can_produce[k, t] and resources[g, player] >= stats[STAT_COST, t]:
             row[22 + t] = True
             any_type = True
     if any_type and any_free:
@@ -100,8 +101,8 @@ def cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, play
     else:
         for d in range(4):
             row[18 + d] = False
-    if ATTACK_TIME[k] > 0:
-        r = ATTACK_RANGE[k]
+    if stats[STAT_ATTACK, k] > 0:
+        r = stats[STAT_RANGE, k]
         for dy in range(-REACH, REACH + 1):
             for dx in range(-REACH, REACH + 1):
                 ny, nx = y + dy, x + dx
@@ -135,7 +136,7 @@ def is_legal(row, action) -> bool:
 
 
 @njit(cache=True)
-def _masks_kernel(kind, owner, amount, act, reserved, wall, resources, player, out):
+def _masks_kernel(kind, owner, amount, act, reserved, wall, resources, player, out, stats, can_produce):
     n, height, width = kind.shape
     for g in range(n):
         for y in range(height):
@@ -144,14 +145,14 @@ def _masks_kernel(kind, owner, amount, act, reserved, wall, resources, player, o
                     out[g, y, x, NOOP] = True  # the common case, without the call
                 else:
                     cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, player,
-                              out[g, y, x])
+                              out[g, y, x], stats, can_produce)
 
 
 def action_masks(state: RtsState, player: int) -> np.ndarray:
     """(N, H, W, 78) booleans: what each cell may do this tick for ``player`` (layout above)."""
     out = np.zeros(state.kind.shape + (MASK_SIZE,), dtype=np.bool_)
     _masks_kernel(state.kind, state.owner, state.amount, state.act, state.reserved, state.wall,
-                  state.resources, player, out)
+                  state.resources, player, out, STATS, CAN_PRODUCE)
     return out
 
 

@@ -48,18 +48,21 @@ from .actions import (
 )
 from .state import IDLE, RtsState
 from .units import (
-    ATTACK_TIME,
     BASE,
-    COST,
-    DAMAGE,
+    CAN_PRODUCE,
     EMPTY,
-    HARVEST_AMOUNT,
-    HARVEST_TIME,
-    HIT_POINTS,
-    MOVE_TIME,
-    PRODUCE_TIME,
     RESOURCE,
-    RETURN_TIME,
+    STAT_ATTACK,
+    STAT_COST,
+    STAT_DAMAGE,
+    STAT_HARVEST,
+    STAT_HARVEST_AMOUNT,
+    STAT_HP,
+    STAT_MOVE,
+    STAT_PRODUCE,
+    STAT_RETURN,
+    STATS,
+    WORKER,
 )
 
 
@@ -72,7 +75,7 @@ def step(state: RtsState, actions_p0: np.ndarray, actions_p1: np.ndarray) -> Non
     _step_kernel(state.kind, state.owner, state.hp, state.amount, state.act, state.act_target, state.act_unit,
                  state.ticks_left, state.reserved, state.wall, state.resources, state.tick, state.done,
                  state.winner, state.illegal, state.max_ticks,
-                 np.ascontiguousarray(actions_p0, dtype=np.int32), np.ascontiguousarray(actions_p1, dtype=np.int32))
+                 np.ascontiguousarray(actions_p0, dtype=np.int32), np.ascontiguousarray(actions_p1, dtype=np.int32), STATS, CAN_PRODUCE)
 
 
 @njit(cache=True)
@@ -91,7 +94,7 @@ def _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, y
 
 @njit(cache=True)
 def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left, reserved, wall, resources,
-                 tick, done, winner, illegal, max_ticks, actions0, actions1):
+                 tick, done, winner, illegal, max_ticks, actions0, actions1, stats, can_produce):
     n, height, width = kind.shape
     cells = height * width
     row = np.zeros(MASK_SIZE, dtype=np.bool_)
@@ -115,7 +118,8 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
                     if a[0] == NOOP:
                         continue
                     row[:] = False
-                    cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, p, row)
+                    cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, p, row, stats,
+                              can_produce)
                     if not is_legal(row, a):
                         illegal[g, p] += 1
                         continue
@@ -134,7 +138,7 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
         for c in range(cells):
             if order[c] == PRODUCE and claims[target[c]] == 1:
                 p = owner[g, c // width, c % width]
-                spend[p] += COST[(actions0 if p == 0 else actions1)[g, c // width, c % width, 5]]
+                spend[p] += stats[STAT_COST, (actions0 if p == 0 else actions1)[g, c // width, c % width, 5]]
         for p in range(2):
             if spend[p] > resources[g, p]:
                 spend[p] = -1  # together they cost more than the stock: all fail
@@ -151,17 +155,17 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
                 if spend[p] < 0:
                     continue
                 u = (actions0 if p == 0 else actions1)[g, y, x, 5]
-                resources[g, p] -= COST[u]
+                resources[g, p] -= stats[STAT_COST, u]
                 act_unit[g, y, x] = u
-                duration = PRODUCE_TIME[u]
+                duration = stats[STAT_PRODUCE, u]
             elif t == MOVE:
-                duration = MOVE_TIME[k]
+                duration = stats[STAT_MOVE, k]
             elif t == HARVEST:
-                duration = HARVEST_TIME
+                duration = stats[STAT_HARVEST, k]
             elif t == RETURN:
-                duration = RETURN_TIME
+                duration = stats[STAT_RETURN, k]
             else:
-                duration = ATTACK_TIME[k]
+                duration = stats[STAT_ATTACK, k]
             act[g, y, x] = t
             act_target[g, y, x] = target[c]
             ticks_left[g, y, x] = duration
@@ -179,7 +183,7 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
                 if act[g, y, x] == ATTACK and ticks_left[g, y, x] == 0:
                     c = act_target[g, y, x]
                     if owner[g, c // width, c % width] == 1 - owner[g, y, x]:
-                        damage[c] += DAMAGE[kind[g, y, x]]
+                        damage[c] += stats[STAT_DAMAGE, kind[g, y, x]]
                     act[g, y, x] = IDLE
         for c in range(cells):
             if damage[c] > 0:
@@ -196,7 +200,7 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
         for c in range(cells):
             if demand[c] > 0:
                 y, x = c // width, c % width
-                if kind[g, y, x] != RESOURCE or amount[g, y, x] < demand[c] * HARVEST_AMOUNT:
+                if kind[g, y, x] != RESOURCE or amount[g, y, x] < demand[c] * stats[STAT_HARVEST_AMOUNT, WORKER]:
                     demand[c] = 0  # not enough for everyone: nobody is served
         for y in range(height):
             for x in range(width):
@@ -217,12 +221,13 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
                     reserved[g, ty, tx] = False
                     u = act_unit[g, y, x]
                     kind[g, ty, tx], owner[g, ty, tx] = u, p
-                    hp[g, ty, tx], amount[g, ty, tx] = HIT_POINTS[u], 0
+                    hp[g, ty, tx], amount[g, ty, tx] = stats[STAT_HP, u], 0
                     act[g, ty, tx], ticks_left[g, ty, tx] = IDLE, 0
                 elif t == HARVEST:
                     if demand[c] > 0:
-                        amount[g, y, x] += HARVEST_AMOUNT
-                        amount[g, ty, tx] -= HARVEST_AMOUNT
+                        take = stats[STAT_HARVEST_AMOUNT, WORKER]
+                        amount[g, y, x] += take
+                        amount[g, ty, tx] -= take
                         if amount[g, ty, tx] <= 0:
                             _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, ty, tx, width)
                 elif t == RETURN and kind[g, ty, tx] == BASE and owner[g, ty, tx] == p:
