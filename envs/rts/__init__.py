@@ -2,9 +2,9 @@
 
 ``load_map`` reads a map, ``new_games`` starts N games on it, ``action_masks`` says what each cell
 may do, ``step`` plays one tick for both players at once. The rules are in ``rules.py``'s
-docstring, the action layout in ``actions.py``'s, the unit table in ``units.py``.
+docstring, the action layout in ``layout.py``'s, the unit table in ``units.py``.
 """
-from .actions import (
+from .layout import (
     ACTION_NAMES,
     ACTION_NVEC,
     ATTACK,
@@ -15,12 +15,11 @@ from .actions import (
     NOOP,
     PRODUCE,
     RETURN,
-    action_masks,
     attack_index,
-    sample_actions,
 )
 from .maps import RtsMap, grid_text, load_map, parse_map, shipped_maps
-from .rules import step
+from .rules import action_masks, step
+from .sampling import sample_actions
 from .state import RtsState, new_games, reset_games
 from .units import BARRACKS, BASE, EMPTY, HEAVY, LIGHT, RANGED, RESOURCE, UNIT_NAMES, WORKER
 

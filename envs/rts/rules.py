@@ -1,10 +1,22 @@
-"""One tick of N games: orders, then completions, then the end-of-game check.
+"""The rules: what each unit may do, and one tick of N games.
 
-A tick, for every game still running, in this order:
+**What is legal** (``action_masks``; the action layout is in ``layout.py``), judged on the state at
+the start of the tick. A unit busy with a multi-tick action may only no-op: it ignores new orders.
+
+- move: the unit can move, and the neighbouring cell is on the map, no wall, empty, not reserved;
+- harvest: a worker carrying nothing, next to a resource pile;
+- return: a worker carrying resources, next to one of its player's bases;
+- produce: the producer can make that type, its player has the resources, the cell is free
+  (as for move). Workers build bases and barracks, bases train workers, barracks the army;
+- attack: an enemy unit within the attacker's range (Euclidean: dy^2 + dx^2 <= range^2).
+
+The legality checks and the step kernel live in this one file on purpose: numba's on-disk cache
+notices edits to a kernel's own file only, so a kernel must not call jitted code from another file.
+
+**A tick**, for every game still running, in this order:
 
 1. **Orders.** Both players' actions are judged against the state at the start of the tick
-   (``actions.py`` says what is legal); an illegal order is ignored and counted in
-   ``state.illegal``. Busy units may only no-op. Moves and productions into the **same cell** in
+   (above); an illegal order is ignored and counted in ``state.illegal``. Busy units may only no-op. Moves and productions into the **same cell** in
    the same tick all fail, whoever gives them (fair and deterministic); a move may only enter a
    cell that was empty and unreserved at the start of the tick, so swaps and chains (A into B's
    cell while B leaves it) fail too. Production is paid when ordered; if a player's productions
@@ -32,7 +44,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .actions import (
+from .layout import (
+    ACTION_NVEC,
     ATTACK,
     DIR_DX,
     DIR_DY,
@@ -43,14 +56,13 @@ from .actions import (
     PRODUCE,
     REACH,
     RETURN,
-    cell_mask,
-    is_legal,
 )
 from .state import IDLE, RtsState
 from .units import (
     BASE,
     CAN_PRODUCE,
     EMPTY,
+    N_UNIT_TYPES,
     RESOURCE,
     STAT_ATTACK,
     STAT_COST,
@@ -60,10 +72,103 @@ from .units import (
     STAT_HP,
     STAT_MOVE,
     STAT_PRODUCE,
+    STAT_RANGE,
     STAT_RETURN,
     STATS,
     WORKER,
 )
+
+
+@njit(cache=True)
+def cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, player, row, stats, can_produce):
+    """Fill ``row`` (78 booleans, all False on entry) with what the unit at (y, x) may do now."""
+    row[NOOP] = True
+    k = kind[g, y, x]
+    if owner[g, y, x] != player or k < BASE or act[g, y, x] != IDLE:
+        return
+    height, width = wall.shape
+    any_free = False
+    for d in range(4):
+        ny, nx = y + DIR_DY[d], x + DIR_DX[d]
+        if ny < 0 or ny >= height or nx < 0 or nx >= width:
+            continue
+        free = not wall[ny, nx] and kind[g, ny, nx] == EMPTY and not reserved[g, ny, nx]
+        if free:
+            any_free = True
+            row[18 + d] = True
+            if stats[STAT_MOVE, k] > 0:
+                row[MOVE] = True
+                row[6 + d] = True
+        if k == WORKER:
+            if amount[g, y, x] == 0 and kind[g, ny, nx] == RESOURCE:
+                row[HARVEST] = True
+                row[10 + d] = True
+            if amount[g, y, x] > 0 and kind[g, ny, nx] == BASE and owner[g, ny, nx] == player:
+                row[RETURN] = True
+                row[14 + d] = True
+    any_type = False
+    for t in range(N_UNIT_TYPES):
+        if can_produce[k, t] and resources[g, player] >= stats[STAT_COST, t]:
+            row[22 + t] = True
+            any_type = True
+    if any_type and any_free:
+        row[PRODUCE] = True
+    else:
+        for d in range(4):
+            row[18 + d] = False
+    if stats[STAT_ATTACK, k] > 0:
+        r = stats[STAT_RANGE, k]
+        for dy in range(-REACH, REACH + 1):
+            for dx in range(-REACH, REACH + 1):
+                ny, nx = y + dy, x + dx
+                if dy * dy + dx * dx > r * r or ny < 0 or ny >= height or nx < 0 or nx >= width:
+                    continue
+                if owner[g, ny, nx] == 1 - player:
+                    row[ATTACK] = True
+                    row[29 + (dy + REACH) * 7 + dx + REACH] = True
+
+
+@njit(cache=True)
+def is_legal(row, action) -> bool:
+    """Whether the 7-integer ``action`` is allowed by the mask ``row``."""
+    t = action[0]
+    if t < 0 or t >= 6 or not row[t]:
+        return False
+    for i in range(1, 7):
+        if action[i] < 0 or action[i] >= ACTION_NVEC[i]:
+            return False
+    if t == MOVE:
+        return row[6 + action[1]]
+    if t == HARVEST:
+        return row[10 + action[2]]
+    if t == RETURN:
+        return row[14 + action[3]]
+    if t == PRODUCE:
+        return row[18 + action[4]] and row[22 + action[5]]
+    if t == ATTACK:
+        return row[29 + action[6]]
+    return True
+
+
+@njit(cache=True)
+def _masks_kernel(kind, owner, amount, act, reserved, wall, resources, player, out, stats, can_produce):
+    n, height, width = kind.shape
+    for g in range(n):
+        for y in range(height):
+            for x in range(width):
+                if owner[g, y, x] != player or kind[g, y, x] < BASE or act[g, y, x] != IDLE:
+                    out[g, y, x, NOOP] = True  # the common case, without the call
+                else:
+                    cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, player,
+                              out[g, y, x], stats, can_produce)
+
+
+def action_masks(state: RtsState, player: int) -> np.ndarray:
+    """(N, H, W, 78) booleans: what each cell may do this tick for ``player`` (layout above)."""
+    out = np.zeros(state.kind.shape + (MASK_SIZE,), dtype=np.bool_)
+    _masks_kernel(state.kind, state.owner, state.amount, state.act, state.reserved, state.wall,
+                  state.resources, player, out, STATS, CAN_PRODUCE)
+    return out
 
 
 def step(state: RtsState, actions_p0: np.ndarray, actions_p1: np.ndarray) -> None:

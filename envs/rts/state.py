@@ -14,7 +14,7 @@ import numpy as np
 from .maps import RtsMap
 from .units import EMPTY
 
-IDLE = 0  # ``act`` of a unit with no action in progress (the action type ids are in actions.py)
+IDLE = 0  # ``act`` of a unit with no action in progress (the action type ids are in layout.py)
 
 
 @dataclass
