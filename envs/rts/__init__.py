@@ -18,6 +18,8 @@ from .layout import (
     attack_index,
 )
 from .maps import RtsMap, grid_text, load_map, parse_map, shipped_maps
+from .observation import N_PLANES, PLANE_NAMES, observe
+from .parallel import RtsParallelEnv, parallel_env
 from .rules import action_masks, step
 from .sampling import sample_actions
 from .state import RtsState, new_games, reset_games
@@ -25,7 +27,8 @@ from .units import BARRACKS, BASE, EMPTY, HEAVY, LIGHT, RANGED, RESOURCE, UNIT_N
 
 __all__ = [
     "ACTION_NAMES", "ACTION_NVEC", "ATTACK", "BARRACKS", "BASE", "EMPTY", "HARVEST", "HEAVY", "LIGHT",
-    "MASK_OFFSETS", "MASK_SIZE", "MOVE", "NOOP", "PRODUCE", "RANGED", "RESOURCE", "RETURN", "UNIT_NAMES",
-    "WORKER", "RtsMap", "RtsState", "action_masks", "attack_index", "grid_text", "load_map", "new_games",
-    "parse_map", "reset_games", "sample_actions", "shipped_maps", "step",
+    "MASK_OFFSETS", "MASK_SIZE", "MOVE", "NOOP", "N_PLANES", "PLANE_NAMES", "PRODUCE", "RANGED", "RESOURCE",
+    "RETURN", "UNIT_NAMES", "WORKER", "RtsMap", "RtsParallelEnv", "RtsState", "action_masks", "attack_index",
+    "grid_text", "load_map", "new_games", "observe", "parallel_env", "parse_map", "reset_games",
+    "sample_actions", "shipped_maps", "step",
 ]
