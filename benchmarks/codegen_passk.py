@@ -10,6 +10,7 @@ One JSON line per (model, temperature); all of them to benchmarks/results/codege
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -39,7 +40,7 @@ def main() -> None:
     warm = build_model(dict(cfg.policy_kwargs))
     warm.load_state_dict(ckpt.load(default_pretrained(dict(cfg.policy_kwargs), corpus=cfg.pretrain_corpus,
                                                       demonstrations=demonstrations))["model"])
-    cfg = cfg.__class__(**{**cfg.to_dict(), "env_kwargs": {**cfg.env_kwargs, "split": args.split}})
+    cfg = dataclasses.replace(cfg, env_kwargs={**cfg.env_kwargs, "split": args.split})
     task = make_envs(spec, cfg, num_envs=1, seed=0)
     scorer = scorer_for(registry, cfg, task)
     ks = [int(k) for k in args.k.split(",")]

@@ -65,7 +65,7 @@ def recipe_for(corpus: str, policy_kwargs: dict[str, Any] | None = None) -> Reci
     source, ``PYTHON_TOKENS`` tokens in batches of ``PYTHON_BATCH`` windows of ``PYTHON_WINDOW``
     tokens (or the whole context, if shorter)."""
     if corpus == "python":
-        window = min(PYTHON_WINDOW, int((policy_kwargs or {}).get("context_length") or 128))
+        window = min(PYTHON_WINDOW, _context(policy_kwargs or {}))
         return dataclasses.replace(DEFAULT_RECIPE, batch_size=PYTHON_BATCH, seq_len=window,
                                    steps=math.ceil(PYTHON_TOKENS / (PYTHON_BATCH * window)))
     return DEFAULT_RECIPE
@@ -174,7 +174,7 @@ def default_pretrained(policy_kwargs: dict[str, Any], quiet: bool = False, devic
     recipe, description = recipe_for(corpus, policy_kwargs), corpus_description(corpus)
     if demonstrations:
         description += f" + {len(demonstrations)} task demonstrations"
-    context = int(policy_kwargs.get("context_length") or 128)
+    context = _context(policy_kwargs)
 
     def corpus_stage(out: Path) -> dict[str, Any]:
         text = with_demonstrations(_builtin_corpus(corpus), demonstrations)
@@ -199,6 +199,17 @@ def default_pretrained(policy_kwargs: dict[str, Any], quiet: bool = False, devic
     return _cached(sft_path(base, context), sft_stage,
                    f"{sft.steps} steps of fine-tuning on the task's {len(demonstrations)} demonstrations, about "
                    f"{max(1.0, sft.steps * sft.batch_size * sft.seq_len / TOKENS_PER_MINUTE):.0f} minutes")
+
+
+def warm_start_path(policy_kwargs: dict[str, Any], corpus: str, demonstrations: Sequence[str] = ()) -> Path:
+    """The file ``default_pretrained`` returns (its last stage), whether or not it exists yet."""
+    base = default_path(policy_kwargs, corpus, demonstrations)
+    return sft_path(base, _context(policy_kwargs)) if demonstrations else base
+
+
+def _context(policy_kwargs: dict[str, Any]) -> int:
+    """The built-in GPT's context length for ``policy_kwargs`` (its default: 128)."""
+    return int(policy_kwargs.get("context_length") or 128)
 
 
 def _sft_recipe(context: int) -> Recipe:
@@ -293,10 +304,7 @@ def pretrain_command(registry: Any, env: str | None = None, sets: tuple[str, ...
             from agentctl.assemble import make_envs
 
             demonstrations = getattr(make_envs(spec, cfg, num_envs=1), "demonstrations", ())
-        final = default_path(policy_kwargs, cfg.pretrain_corpus, demonstrations)
-        if demonstrations:
-            final = sft_path(final, int(policy_kwargs.get("context_length") or 128))
-        cached = final.is_file()
+        cached = warm_start_path(policy_kwargs, cfg.pretrain_corpus, demonstrations).is_file()
         summary = describe(default_pretrained(policy_kwargs, quiet=quiet, device=device, corpus=cfg.pretrain_corpus,
                                               demonstrations=demonstrations))
         summary.update(cached=cached, default=True)

@@ -64,10 +64,7 @@ def load_problems(split: str = "train", problems: str | None = None) -> list[Any
         if problems is not None:
             path = Path(problems)
             if path.is_dir():
-                found = [codegen.parse_problem(p.read_text(encoding="utf-8"), p.stem) for p in sorted(path.glob("*.py"))]
-                if not found:
-                    raise ValueError(f"{path} holds no problem files (*.py)")
-                return found
+                return codegen.load_folder(path)
             if not path.is_file():
                 raise ValueError(f"{path} does not exist")
             first = next(codegen.read_jsonl(path), {})

@@ -194,7 +194,8 @@ def test_demonstrations_add_a_fine_tuning_stage_on_top_of_the_corpus_stage(tmp_p
     monkeypatch.setenv("AGENTCTL_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(pt, "PYTHON_TOKENS", 2 * pt.PYTHON_BATCH * 32)
     monkeypatch.setattr(pt, "python_corpus", lambda: small)
-    monkeypatch.setattr(pt, "SFT_RECIPE", pt.Recipe(steps=3, batch_size=2, seq_len=16, lr=1e-3))
+    # A vanishing learning rate: the fine-tuned weights must then be the corpus stage's own.
+    monkeypatch.setattr(pt, "SFT_RECIPE", pt.Recipe(steps=3, batch_size=2, seq_len=16, lr=1e-12))
     starts = []
     real = pt.pretrain
 
@@ -210,6 +211,8 @@ def test_demonstrations_add_a_fine_tuning_stage_on_top_of_the_corpus_stage(tmp_p
     assert starts[0] is None and starts[1] is not None
     first = checkpoint.load(base)["model"]
     assert all(torch.equal(first[k], starts[1][k]) for k in first), "the second stage must start from the first"
+    tuned = checkpoint.load(path)["model"]
+    assert all(torch.allclose(first[k], tuned[k], atol=1e-6) for k in first), "it trained a fresh model instead"
     assert checkpoint.load(path)["steps"] == 3 and "demonstrations alone" in checkpoint.load(path)["corpus"]
     assert pt.default_pretrained(TINY, quiet=True, corpus="python", demonstrations=demos) == path  # cached
     assert len(starts) == 2

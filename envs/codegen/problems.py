@@ -25,7 +25,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["SPLITS", "Problem", "load_split", "parse_problem"]
+__all__ = ["SPLITS", "Problem", "load_folder", "load_split", "parse_problem"]
 
 ROOT = Path(__file__).with_name("problems")
 SPLITS = ("train", "heldout")
@@ -77,5 +77,14 @@ def load_split(split: str) -> list[Problem]:
     """The shipped problems of ``split`` (``train`` or ``heldout``), sorted by name."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}: the shipped splits are {', '.join(SPLITS)}")
-    return [parse_problem(path.read_text(encoding="utf-8"), f"{split}/{path.stem}")
-            for path in sorted((ROOT / split).glob("*.py"))]
+    return load_folder(ROOT / split, prefix=f"{split}/")
+
+
+def load_folder(folder: str | Path, prefix: str = "") -> list[Problem]:
+    """Every problem file (``*.py``) in ``folder``, sorted by name; task ids are ``prefix`` +
+    the file's stem. ValueError for a folder with none."""
+    found = [parse_problem(path.read_text(encoding="utf-8"), prefix + path.stem)
+             for path in sorted(Path(folder).glob("*.py"))]
+    if not found:
+        raise ValueError(f"{folder} holds no problem files (*.py)")
+    return found
