@@ -38,6 +38,15 @@ notices edits to a kernel's own file only, so a kernel must not call jitted code
 5. **End.** ``tick`` += 1. A player with no units left (resource piles are not units) loses;
    both at once is a draw; reaching ``max_ticks`` is a draw. ``winner`` is -1 for a draw.
    Finished games are frozen: ``step`` leaves them alone until ``reset_games``.
+
+Along the way the tick adds to each player's shaping counters (``state.harvested``, ``produced``,
+``damage_dealt``): a return's load, a finished unit's cost, the hit points an attack removes.
+
+**Skipping idle ticks** (``step(..., skip_idle=True)``, what training uses): after the tick, a game
+in which no unit of either player is idle with something other than no-op to do (a **decision
+point**, ``decision_points``) plays no-op ticks until one is, or the game ends. Nobody could have
+ordered anything on those ticks, so the result is exactly what single ticks of no-ops give; a
+learner just no longer sees the 5 to 200 ticks a unit spends busy.
 """
 from __future__ import annotations
 
@@ -171,16 +180,61 @@ def action_masks(state: RtsState, player: int) -> np.ndarray:
     return out
 
 
-def step(state: RtsState, actions_p0: np.ndarray, actions_p1: np.ndarray) -> None:
-    """Advance every running game one tick; actions are (N, H, W, 7) integers per player."""
+def step(state: RtsState, actions_p0: np.ndarray, actions_p1: np.ndarray, active: np.ndarray | None = None,
+         skip_idle: bool = False) -> None:
+    """Advance every running game one tick; actions are (N, H, W, 7) integers per player.
+
+    ``active`` (N bools, default all) picks the games to advance; the others are left alone.
+    With ``skip_idle``, each advanced game then keeps playing no-op ticks until a decision point
+    (``decision_points``) or its end: ticks on which nobody could have done anything else.
+    """
     expected = state.kind.shape + (7,)
     for name, a in (("actions_p0", actions_p0), ("actions_p1", actions_p1)):
         if a.shape != expected:
             raise ValueError(f"{name} has shape {a.shape}, expected {expected} (games, height, width, 7)")
+    if active is None:
+        active = np.ones(state.n_games, dtype=np.bool_)
+    elif active.shape != (state.n_games,):
+        raise ValueError(f"active has shape {active.shape}, expected ({state.n_games},)")
     _step_kernel(state.kind, state.owner, state.hp, state.amount, state.act, state.act_target, state.act_unit,
                  state.ticks_left, state.reserved, state.wall, state.resources, state.tick, state.done,
-                 state.winner, state.illegal, state.max_ticks,
-                 np.ascontiguousarray(actions_p0, dtype=np.int32), np.ascontiguousarray(actions_p1, dtype=np.int32), STATS, CAN_PRODUCE)
+                 state.winner, state.illegal, state.harvested, state.produced, state.damage_dealt, state.max_ticks,
+                 np.ascontiguousarray(actions_p0, dtype=np.int32), np.ascontiguousarray(actions_p1, dtype=np.int32),
+                 np.ascontiguousarray(active, dtype=np.bool_), skip_idle, STATS, CAN_PRODUCE)
+
+
+def decision_points(state: RtsState) -> np.ndarray:
+    """(N,) bools: games in which some idle unit, of either player, may do more than no-op.
+
+    Elsewhere every unit is busy or stuck, so a tick of no-ops is all anyone can play.
+    """
+    out = np.zeros(state.n_games, dtype=np.bool_)
+    _decision_kernel(state.kind, state.owner, state.amount, state.act, state.reserved, state.wall,
+                     state.resources, out, STATS, CAN_PRODUCE)
+    return out
+
+
+@njit(cache=True)
+def _is_decision_point(kind, owner, amount, act, reserved, wall, resources, g, row, stats, can_produce) -> bool:
+    height, width = wall.shape
+    for y in range(height):
+        for x in range(width):
+            p = owner[g, y, x]
+            if p < 0 or kind[g, y, x] < BASE or act[g, y, x] != IDLE:
+                continue
+            row[:] = False
+            cell_mask(kind, owner, amount, act, reserved, wall, resources, g, y, x, p, row, stats, can_produce)
+            for t in range(MOVE, ATTACK + 1):
+                if row[t]:
+                    return True
+    return False
+
+
+@njit(cache=True)
+def _decision_kernel(kind, owner, amount, act, reserved, wall, resources, out, stats, can_produce):
+    row = np.zeros(MASK_SIZE, dtype=np.bool_)
+    for g in range(kind.shape[0]):
+        out[g] = _is_decision_point(kind, owner, amount, act, reserved, wall, resources, g, row, stats, can_produce)
 
 
 @njit(cache=True)
@@ -199,7 +253,8 @@ def _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, y
 
 @njit(cache=True)
 def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left, reserved, wall, resources,
-                 tick, done, winner, illegal, max_ticks, actions0, actions1, stats, can_produce):
+                 tick, done, winner, illegal, harvested, produced, damage_dealt, max_ticks, actions0, actions1,
+                 active, skip_idle, stats, can_produce):
     n, height, width = kind.shape
     cells = height * width
     row = np.zeros(MASK_SIZE, dtype=np.bool_)
@@ -210,9 +265,30 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
     demand = np.zeros(cells, dtype=np.int32)  # harvests completing on each pile
     spend = np.zeros(2, dtype=np.int32)  # each player's productions ordered this tick
     for g in range(n):
-        if done[g]:
+        if done[g] or not active[g]:
             continue
-        # 1. orders, judged on the start-of-tick state
+        _tick(kind, owner, hp, amount, act, act_target, act_unit, ticks_left, reserved, wall, resources, tick,
+              done, winner, illegal, harvested, produced, damage_dealt, max_ticks, actions0, actions1, True, g,
+              row, order, target, claims, damage, demand, spend, stats, can_produce)
+        while skip_idle and not done[g] and not _is_decision_point(kind, owner, amount, act, reserved, wall,
+                                                                   resources, g, row, stats, can_produce):
+            _tick(kind, owner, hp, amount, act, act_target, act_unit, ticks_left, reserved, wall, resources, tick,
+                  done, winner, illegal, harvested, produced, damage_dealt, max_ticks, actions0, actions1, False,
+                  g, row, order, target, claims, damage, demand, spend, stats, can_produce)
+
+
+@njit(cache=True)
+def _tick(kind, owner, hp, amount, act, act_target, act_unit, ticks_left, reserved, wall, resources, tick, done,
+          winner, illegal, harvested, produced, damage_dealt, max_ticks, actions0, actions1, orders, g,
+          row, order, target, claims, damage, demand, spend, stats, can_produce):
+    """One tick of game ``g`` (the module docstring's five phases); ``orders=False`` skips phase 1: all no-op.
+
+    The scratch arrays (``row`` to ``spend``) are the caller's, so a tick allocates nothing.
+    """
+    height, width = wall.shape
+    cells = height * width
+    # 1. orders, judged on the start-of-tick state (none on a skipped tick)
+    if orders:
         order[:] = NOOP
         claims[:] = 0
         for p in range(2):
@@ -276,82 +352,85 @@ def _step_kernel(kind, owner, hp, amount, act, act_target, act_unit, ticks_left,
             ticks_left[g, y, x] = duration
             if t == MOVE or t == PRODUCE:
                 reserved[g, target[c] // width, target[c] % width] = True
-        # 2. time passes
-        for y in range(height):
-            for x in range(width):
-                if act[g, y, x] != IDLE:
-                    ticks_left[g, y, x] -= 1
-        # 3. attacks land together
-        damage[:] = 0
-        for y in range(height):
-            for x in range(width):
-                if act[g, y, x] == ATTACK and ticks_left[g, y, x] == 0:
-                    c = act_target[g, y, x]
-                    if owner[g, c // width, c % width] == 1 - owner[g, y, x]:
-                        damage[c] += stats[STAT_DAMAGE, kind[g, y, x]]
-                    act[g, y, x] = IDLE
-        for c in range(cells):
-            if damage[c] > 0:
-                y, x = c // width, c % width
-                hp[g, y, x] -= damage[c]
-                if hp[g, y, x] <= 0:
-                    _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, y, x, width)
-        # 4. everything else that completes now; first, which piles can serve their harvesters
-        demand[:] = 0
-        for y in range(height):
-            for x in range(width):
-                if act[g, y, x] == HARVEST and ticks_left[g, y, x] == 0:
-                    demand[act_target[g, y, x]] += 1
-        for c in range(cells):
-            if demand[c] > 0:
-                y, x = c // width, c % width
-                if kind[g, y, x] != RESOURCE or amount[g, y, x] < demand[c] * stats[STAT_HARVEST_AMOUNT, WORKER]:
-                    demand[c] = 0  # not enough for everyone: nobody is served
-        for y in range(height):
-            for x in range(width):
-                t = act[g, y, x]
-                if t == IDLE or ticks_left[g, y, x] > 0:
-                    continue
-                act[g, y, x] = IDLE
+    # 2. time passes
+    for y in range(height):
+        for x in range(width):
+            if act[g, y, x] != IDLE:
+                ticks_left[g, y, x] -= 1
+    # 3. attacks land together
+    damage[:] = 0
+    for y in range(height):
+        for x in range(width):
+            if act[g, y, x] == ATTACK and ticks_left[g, y, x] == 0:
                 c = act_target[g, y, x]
-                ty, tx = c // width, c % width
-                p = owner[g, y, x]
-                if t == MOVE:
-                    reserved[g, ty, tx] = False
-                    kind[g, ty, tx], owner[g, ty, tx] = kind[g, y, x], owner[g, y, x]
-                    hp[g, ty, tx], amount[g, ty, tx] = hp[g, y, x], amount[g, y, x]
-                    act[g, ty, tx], ticks_left[g, ty, tx] = IDLE, 0
-                    _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, y, x, width)
-                elif t == PRODUCE:
-                    reserved[g, ty, tx] = False
-                    u = act_unit[g, y, x]
-                    kind[g, ty, tx], owner[g, ty, tx] = u, p
-                    hp[g, ty, tx], amount[g, ty, tx] = stats[STAT_HP, u], 0
-                    act[g, ty, tx], ticks_left[g, ty, tx] = IDLE, 0
-                elif t == HARVEST:
-                    if demand[c] > 0:
-                        take = stats[STAT_HARVEST_AMOUNT, WORKER]
-                        amount[g, y, x] += take
-                        amount[g, ty, tx] -= take
-                        if amount[g, ty, tx] <= 0:
-                            _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, ty, tx, width)
-                elif t == RETURN and kind[g, ty, tx] == BASE and owner[g, ty, tx] == p:
-                    resources[g, p] += amount[g, y, x]
-                    amount[g, y, x] = 0
-        # 5. the end
-        tick[g] += 1
-        units0 = 0
-        units1 = 0
-        for y in range(height):
-            for x in range(width):
-                if kind[g, y, x] >= BASE:
-                    if owner[g, y, x] == 0:
-                        units0 += 1
-                    else:
-                        units1 += 1
-        if units0 == 0 or units1 == 0:
-            done[g] = True
-            winner[g] = -1 if units0 == units1 else (0 if units1 == 0 else 1)
-        elif tick[g] >= max_ticks:
-            done[g] = True
-            winner[g] = -1
+                if owner[g, c // width, c % width] == 1 - owner[g, y, x]:
+                    damage[c] += stats[STAT_DAMAGE, kind[g, y, x]]
+                act[g, y, x] = IDLE
+    for c in range(cells):
+        if damage[c] > 0:
+            y, x = c // width, c % width
+            damage_dealt[g, 1 - owner[g, y, x]] += min(damage[c], hp[g, y, x])  # overkill is not dealt
+            hp[g, y, x] -= damage[c]
+            if hp[g, y, x] <= 0:
+                _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, y, x, width)
+    # 4. everything else that completes now; first, which piles can serve their harvesters
+    demand[:] = 0
+    for y in range(height):
+        for x in range(width):
+            if act[g, y, x] == HARVEST and ticks_left[g, y, x] == 0:
+                demand[act_target[g, y, x]] += 1
+    for c in range(cells):
+        if demand[c] > 0:
+            y, x = c // width, c % width
+            if kind[g, y, x] != RESOURCE or amount[g, y, x] < demand[c] * stats[STAT_HARVEST_AMOUNT, WORKER]:
+                demand[c] = 0  # not enough for everyone: nobody is served
+    for y in range(height):
+        for x in range(width):
+            t = act[g, y, x]
+            if t == IDLE or ticks_left[g, y, x] > 0:
+                continue
+            act[g, y, x] = IDLE
+            c = act_target[g, y, x]
+            ty, tx = c // width, c % width
+            p = owner[g, y, x]
+            if t == MOVE:
+                reserved[g, ty, tx] = False
+                kind[g, ty, tx], owner[g, ty, tx] = kind[g, y, x], owner[g, y, x]
+                hp[g, ty, tx], amount[g, ty, tx] = hp[g, y, x], amount[g, y, x]
+                act[g, ty, tx], ticks_left[g, ty, tx] = IDLE, 0
+                _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, y, x, width)
+            elif t == PRODUCE:
+                reserved[g, ty, tx] = False
+                u = act_unit[g, y, x]
+                kind[g, ty, tx], owner[g, ty, tx] = u, p
+                hp[g, ty, tx], amount[g, ty, tx] = stats[STAT_HP, u], 0
+                act[g, ty, tx], ticks_left[g, ty, tx] = IDLE, 0
+                produced[g, p] += stats[STAT_COST, u]
+            elif t == HARVEST:
+                if demand[c] > 0:
+                    take = stats[STAT_HARVEST_AMOUNT, WORKER]
+                    amount[g, y, x] += take
+                    amount[g, ty, tx] -= take
+                    if amount[g, ty, tx] <= 0:
+                        _remove(kind, owner, hp, amount, act, act_target, ticks_left, reserved, g, ty, tx, width)
+            elif t == RETURN and kind[g, ty, tx] == BASE and owner[g, ty, tx] == p:
+                resources[g, p] += amount[g, y, x]
+                harvested[g, p] += amount[g, y, x]
+                amount[g, y, x] = 0
+    # 5. the end
+    tick[g] += 1
+    units0 = 0
+    units1 = 0
+    for y in range(height):
+        for x in range(width):
+            if kind[g, y, x] >= BASE:
+                if owner[g, y, x] == 0:
+                    units0 += 1
+                else:
+                    units1 += 1
+    if units0 == 0 or units1 == 0:
+        done[g] = True
+        winner[g] = -1 if units0 == units1 else (0 if units1 == 0 else 1)
+    elif tick[g] >= max_ticks:
+        done[g] = True
+        winner[g] = -1

@@ -36,6 +36,10 @@ class RtsState:
     done: np.ndarray  # (N,) bool
     winner: np.ndarray  # (N,) int8: 0 or 1, -1 for a draw or a game still running
     illegal: np.ndarray  # (N, 2) int64 orders ignored because they were not legal when given
+    # What each player has achieved so far, for shaping rewards (``RtsGames.step_rewards``):
+    harvested: np.ndarray  # (N, 2) int64 resources returned to one of its bases
+    produced: np.ndarray  # (N, 2) int64 cost of the units it has produced (counted when they appear)
+    damage_dealt: np.ndarray  # (N, 2) int64 hit points its attacks took off enemy units (overkill not counted)
     max_ticks: int  # a game still running after this many ticks ends in a draw
     map: RtsMap
 
@@ -54,7 +58,9 @@ def new_games(rts_map: RtsMap, n_games: int, max_ticks: int = 2000) -> RtsState:
         act_unit=plane(np.int8), ticks_left=plane(np.int32), reserved=plane(np.bool_),
         resources=np.zeros((n_games, 2), np.int32), tick=np.zeros(n_games, np.int32),
         done=np.zeros(n_games, np.bool_), winner=np.full(n_games, -1, np.int8),
-        illegal=np.zeros((n_games, 2), np.int64), max_ticks=max_ticks, map=rts_map)
+        illegal=np.zeros((n_games, 2), np.int64), harvested=np.zeros((n_games, 2), np.int64),
+        produced=np.zeros((n_games, 2), np.int64), damage_dealt=np.zeros((n_games, 2), np.int64),
+        max_ticks=max_ticks, map=rts_map)
     reset_games(state, np.ones(n_games, dtype=np.bool_))
     return state
 
@@ -72,4 +78,5 @@ def reset_games(state: RtsState, which: np.ndarray) -> None:
     state.tick[which] = 0
     state.done[which] = False
     state.winner[which] = -1
-    state.illegal[which] = 0
+    for counter in (state.illegal, state.harvested, state.produced, state.damage_dealt):
+        counter[which] = 0
