@@ -55,16 +55,18 @@ def distances(targets: np.ndarray, passable: np.ndarray) -> np.ndarray:
     they are passable; a cell neither passable nor a target stays FAR (nothing walks through it).
     ``targets`` and ``passable`` are (k, H, W) booleans.
     """
-    dist = np.where(targets, 0, FAR)
+    k, h, w = targets.shape
+    padded = np.full((k, h + 2, w + 2), FAR, dtype=np.int64)  # a FAR border: the map's edge
+    dist = padded[:, 1:-1, 1:-1]  # a view: writing dist writes the padded interior
+    dist[...] = np.where(targets, 0, FAR)
     walkable = passable & ~targets
     while True:
-        padded = np.pad(dist, ((0, 0), (1, 1), (1, 1)), constant_values=FAR)
         nearest = np.minimum(np.minimum(padded[:, :-2, 1:-1], padded[:, 2:, 1:-1]),
                              np.minimum(padded[:, 1:-1, :-2], padded[:, 1:-1, 2:]))
         relaxed = np.where(walkable, np.minimum(dist, nearest + 1), dist)
         if np.array_equal(relaxed, dist):
-            return dist
-        dist = relaxed
+            return dist.copy()
+        dist[...] = relaxed
 
 
 @dataclass
@@ -130,6 +132,8 @@ class GameTurn:
         self.board, self.g, self.masks, self.out, self.jitter = board, g, masks, out, jitter
         self.claimed: set[tuple[int, int]] = set()
         self.budget = self._known_stock()
+        self.mine = board.owner[g] == OWN
+        self.can_act = masks[..., MOVE:ATTACK + 1].any(axis=-1)
 
     def _known_stock(self) -> int:
         """The most the stock is sure to hold: the dearest type some idle producer's mask allows.
@@ -146,17 +150,14 @@ class GameTurn:
 
         Busy units' masks allow only no-op, so they are left out.
         """
-        b, g = self.board, self.g
-        can_act = self.masks[..., MOVE:ATTACK + 1].any(axis=-1) & (self.out[..., 0] == 0)
-        ys, xs = np.nonzero((b.kind[g] == kind) & (b.owner[g] == OWN) & can_act)
+        ys, xs = np.nonzero((self.board.kind[self.g] == kind) & self.mine & self.can_act & (self.out[..., 0] == 0))
         return list(zip(ys.tolist(), xs.tolist()))
 
     def count(self, kind: int, busy_with: int | None = None) -> int:
         """How many own units of ``kind`` there are (only those doing ``busy_with``, if given)."""
-        b, g = self.board, self.g
-        mine = (b.kind[g] == kind) & (b.owner[g] == OWN)
+        mine = (self.board.kind[self.g] == kind) & self.mine
         if busy_with is not None:
-            mine &= b.action[g] == busy_with
+            mine &= self.board.action[self.g] == busy_with
         return int(mine.sum())
 
     def harvesters(self, n: int) -> set[tuple[int, int]]:
@@ -168,9 +169,9 @@ class GameTurn:
         """
         b, g = self.board, self.g
         to_pile = b.to_pile[1][g]
-        if not ((b.kind[g] == BASE) & (b.owner[g] == OWN)).any() or to_pile.min() >= FAR:
+        if self.count(BASE) == 0 or to_pile.min() >= FAR:
             return set()
-        ys, xs = np.nonzero((b.kind[g] == WORKER) & (b.owner[g] == OWN))
+        ys, xs = np.nonzero((b.kind[g] == WORKER) & self.mine)
         committed = lambda y, x: b.carried[g, y, x] > 0 or b.action[g, y, x] in (HARVEST, RETURN)
         ranked = sorted(zip(ys.tolist(), xs.tolist()), key=lambda c: (not committed(*c), to_pile[c]))
         return set(ranked[:n])
