@@ -4,7 +4,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from agentctl.nn.distributions import ActionDist, masked_logits
+from agentctl.nn.distributions import ActionDist, masked_logits, smallest_period
 
 
 def np_log_softmax_legal(x, legal):
@@ -240,3 +240,96 @@ def test_from_space_rejects_box_and_others_clearly():
         ActionDist.from_space(gym.spaces.MultiDiscrete([[2, 3], [4, 5]]))
     with pytest.raises(ValueError, match="start"):
         ActionDist.from_space(gym.spaces.Discrete(3, start=1))
+
+
+# -- periodic nvec fast path (per-cell grid action spaces) ------------------------------------
+
+GRID_CELL = [6, 4, 4, 4, 4, 7, 49]  # the RTS per-cell pattern
+
+
+def test_smallest_period():
+    assert smallest_period([4, 4, 4]) == (4,)
+    assert smallest_period([3, 5, 3, 5]) == (3, 5)
+    assert smallest_period([3, 5, 3]) == (3, 5, 3)
+    assert smallest_period([2, 2, 3, 2, 2, 3]) == (2, 2, 3)
+    assert smallest_period([7]) == (7,)
+    assert smallest_period(GRID_CELL * 64) == tuple(GRID_CELL)
+
+
+def grid_case(cells, B=12, seed=0):
+    """Masks like the RTS ones: one cell's parameter components may be entirely False."""
+    rng = np.random.default_rng(seed)
+    nvec = GRID_CELL * cells
+    logits, mask = make_case(nvec, B=B, seed=seed)
+    off = np.concatenate([[0], np.cumsum(nvec)])
+    for c in range(len(nvec)):
+        if c % len(GRID_CELL) and rng.random() < 0.4:  # never the type component
+            mask[:, off[c]:off[c + 1]] = False
+    return nvec, logits, mask
+
+
+def split_reference(nvec):
+    """The same ActionDist forced onto the plain one-piece-per-component path."""
+    d = ActionDist(nvec, discrete=False)
+    d._pattern, d._repeats = tuple(nvec), 1
+    return d
+
+
+@pytest.mark.parametrize("cells", [1, 5])
+def test_periodic_path_matches_split_path_and_categorical(cells):
+    nvec, logits, mask = grid_case(cells)
+    fast, slow = ActionDist(nvec, discrete=False), split_reference(nvec)
+    assert fast._pattern == tuple(GRID_CELL) and fast._repeats == cells
+    lt = torch.tensor(logits, dtype=torch.float32)
+    mt = torch.tensor(mask)
+    acts = fast.sample(lt, mt, generator=torch.Generator().manual_seed(3))
+    assert acts.shape == (len(logits), len(nvec))
+    assert torch.equal(acts, slow.sample(lt, mt, generator=torch.Generator().manual_seed(3)))
+    assert torch.equal(fast.mode(lt, mt), slow.mode(lt, mt))
+    # torch.distributions.Categorical per component, on the same large-negative masked logits
+    # (in float64: its logsumexp of an all-masked component, -1e9 + log n, rounds away in fp32)
+    x = masked_logits(lt.double(), mt)
+    cats = [torch.distributions.Categorical(logits=x[:, s]) for s in segments(nvec)]
+    ref_lp = sum(c.log_prob(acts[:, i]) for i, c in enumerate(cats)).float()
+    ref_ent = sum(c.entropy() for c in cats).float()
+    ref_mode = torch.stack([c.probs.argmax(-1) for c in cats], -1)
+    lp, ent = fast.evaluate(lt, acts, mt)
+    torch.testing.assert_close(lp, ref_lp, rtol=1e-5, atol=1e-4)
+    torch.testing.assert_close(ent, ref_ent, rtol=1e-5, atol=1e-4)
+    torch.testing.assert_close(lp, slow.log_prob(lt, acts, mt), rtol=1e-6, atol=1e-5)
+    torch.testing.assert_close(ent, slow.entropy(lt, mt), rtol=1e-6, atol=1e-5)
+    # mode: where a component is entirely masked every value ties; elsewhere match Categorical
+    live = torch.stack([mt[:, s].any(-1) for s in segments(nvec)], -1)
+    assert torch.equal(fast.mode(lt, mt)[live], ref_mode[live])
+    a2, lp2 = fast.sample_with_log_prob(lt, mt, generator=torch.Generator().manual_seed(4))
+    b2, lq2 = slow.sample_with_log_prob(lt, mt, generator=torch.Generator().manual_seed(4))
+    assert torch.equal(a2, b2)
+    torch.testing.assert_close(lp2, lq2)
+    assert not mt.gather(-1, a2 + fast._offset(a2.device))[live].logical_not().any()  # legal picks
+    # gradients agree too, and stay finite
+    grads = []
+    for d in (fast, slow):
+        lg = lt.clone().requires_grad_()
+        lp, ent = d.evaluate(lg, acts, mt)
+        (lp.sum() + 0.1 * ent.sum()).backward()
+        grads.append(lg.grad)
+    assert torch.isfinite(grads[0]).all()
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-5, atol=1e-6)
+
+
+def test_entirely_masked_component_is_finite_and_constant():
+    nvec = GRID_CELL * 3
+    d = ActionDist(nvec, discrete=False)
+    logits = torch.randn(4, sum(nvec), requires_grad=True)
+    mask = torch.ones(4, sum(nvec), dtype=torch.bool)
+    mask[:, 6:] = False  # cell 0: every parameter component masked out
+    base = torch.zeros(4, len(nvec), dtype=torch.int64)
+    lp0 = d.log_prob(logits, base, mask)
+    for value in (1, 3):  # a different value of a dead component: same log-prob
+        other = base.clone()
+        other[:, 1] = value
+        torch.testing.assert_close(d.log_prob(logits, other, mask), lp0)
+    lp, ent = d.evaluate(logits, base, mask)
+    assert torch.isfinite(lp).all() and torch.isfinite(ent).all()
+    (lp.sum() + ent.sum()).backward()
+    assert torch.all(logits.grad[:, 6:78] == 0)  # no gradient into a dead component

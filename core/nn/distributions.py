@@ -1,8 +1,11 @@
 """Categorical action distributions on raw tensors (no ``torch.distributions`` objects).
 
 Built once per policy and called every env step and every minibatch, so every method is a
-handful of tensor ops: one ``log_softmax`` per call, no per-call object construction, and fast
-paths for a single Discrete component and for MultiDiscrete with equal ``nvec``.
+handful of tensor ops: one ``log_softmax`` per call, no per-call object construction, and no
+loop over components. A MultiDiscrete ``nvec`` is seen as a pattern ``P`` repeated ``K`` times
+(its smallest period: equal sizes are a pattern of one, a per-cell grid action space is the
+cell's pattern tiled once per cell, anything else is one repeat of itself), so every op reshapes
+to ``[..., K, sum(P)]`` and splits into only ``len(P)`` pieces, however many components there are.
 
 Invalid-action masks use a large *finite* negative (never ``-inf``), so ``log_softmax``,
 entropy and their gradients stay finite, while illegal actions still get probability exactly 0
@@ -37,6 +40,17 @@ def masked_logits(logits: torch.Tensor, mask: torch.Tensor | None) -> torch.Tens
     return logits.masked_fill(~mask, large_negative(logits.dtype))
 
 
+def smallest_period(nvec: Sequence[int]) -> tuple[int, ...]:
+    """The shortest ``P`` with ``nvec == P * k``: ``(4,)`` for ``[4, 4, 4]``, ``(3, 5)`` for
+    ``[3, 5, 3, 5]``, ``nvec`` itself when it does not repeat."""
+    nvec = tuple(nvec)
+    n = len(nvec)
+    for p in range(1, n):
+        if n % p == 0 and nvec == nvec[:p] * (n // p):
+            return nvec[:p]
+    return nvec
+
+
 class ActionDist:
     """Categorical over one or more independent components (Discrete = one component,
     MultiDiscrete = nvec).
@@ -61,8 +75,10 @@ class ActionDist:
         self.num_logits: int = sum(nvec)
         self.num_components: int = len(nvec)
         self.is_discrete: bool = discrete
-        # Equal sizes: reshape to [..., K, n] instead of splitting (one kernel per op).
-        self._equal: bool = len(set(nvec)) == 1
+        # nvec = pattern tiled `repeats` times: ops reshape to [..., repeats, sum(pattern)] and
+        # split into len(pattern) pieces (one piece, no split, when all sizes are equal).
+        self._pattern: tuple[int, ...] = smallest_period(self.nvec)
+        self._repeats: int = len(nvec) // len(self._pattern)
         self._offsets_cpu = torch.tensor([0, *nvec[:-1]], dtype=torch.int64).cumsum(0)
         self._offsets: dict[torch.device, torch.Tensor] = {}
 
@@ -108,19 +124,22 @@ class ActionDist:
         """Per-component log-softmax, concatenated back to ``[..., num_logits]``."""
         if self.is_discrete:
             return x.log_softmax(-1)
-        if self._equal:
-            shape = x.shape
-            k, n = self.num_components, self.nvec[0]
-            return x.reshape(*shape[:-1], k, n).log_softmax(-1).reshape(shape)
-        return torch.cat([s.log_softmax(-1) for s in x.split(self.nvec, dim=-1)], dim=-1)
+        y = x.reshape(*x.shape[:-1], self._repeats, sum(self._pattern))
+        if len(self._pattern) == 1:
+            y = y.log_softmax(-1)
+        else:
+            y = torch.cat([s.log_softmax(-1) for s in y.split(self._pattern, dim=-1)], dim=-1)
+        return y.reshape(x.shape)
 
     def _argmax(self, x: torch.Tensor) -> torch.Tensor:
         """Per-component argmax of ``[..., num_logits]`` scores."""
         if self.is_discrete:
             return x.argmax(-1)
-        if self._equal:
-            return x.reshape(*x.shape[:-1], self.num_components, self.nvec[0]).argmax(-1)
-        return torch.stack([s.argmax(-1) for s in x.split(self.nvec, dim=-1)], dim=-1)
+        y = x.reshape(*x.shape[:-1], self._repeats, sum(self._pattern))
+        if len(self._pattern) == 1:
+            return y.argmax(-1)
+        picks = torch.stack([s.argmax(-1) for s in y.split(self._pattern, dim=-1)], dim=-1)
+        return picks.reshape(*x.shape[:-1], self.num_components)
 
     def _gather(self, logp: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """Sum over components of the log-prob of the taken action."""
