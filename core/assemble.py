@@ -52,7 +52,8 @@ def use_torch_threads(cfg: PPOConfig) -> None:
 
 
 def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: int | None = None) -> Any:
-    """The env factory's product: a Gymnasium VectorEnv ('single') or TurnBasedGames ('multi').
+    """The env factory's product: a Gymnasium VectorEnv ('single'), TurnBasedGames ('multi';
+    simultaneous games come wrapped as turns) or a SequenceTask ('sequence').
     ``seed`` defaults to the run's env stream."""
     try:
         envs = spec.make(num_envs=num_envs or cfg.num_envs,
@@ -71,11 +72,16 @@ def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: 
 
         return as_task(envs, spec.name)
     if spec.kind == "multi":
-        from agentctl.contracts import TurnBasedGames
+        from agentctl.contracts import SimultaneousGames, TurnBasedGames
 
-        if not isinstance(envs, TurnBasedGames):
-            raise UserError(f"multi-agent env {spec.name!r} must return TurnBasedGames (see agentctl.contracts), "
-                            f"got {type(envs).__name__}")
+        if isinstance(envs, TurnBasedGames):
+            return envs
+        if isinstance(envs, SimultaneousGames):
+            from agentctl.games import SimultaneousTurns
+
+            return SimultaneousTurns(envs)
+        raise UserError(f"multi-agent env {spec.name!r} must return TurnBasedGames or SimultaneousGames "
+                        f"(see agentctl.contracts), got {type(envs).__name__}")
     return envs
 
 

@@ -9,7 +9,7 @@ hook module (the glue) may import them for annotations.
 Registration: what the hooks in :mod:`agentctl.hookspecs` receive and what they register
 
 * :class:`RegisterEnv`, :class:`RegisterPolicy`, :class:`RegisterOpponent`,
-  :class:`RegisterReward`: the ``register`` callback each hook is called with.
+  :class:`RegisterReward`, :class:`RegisterPlayer`: the ``register`` callback each hook is called with.
 * :class:`EnvFactory`, :class:`ReferenceEnvFactory`, :class:`PolicyBuilder`,
   :class:`OpponentFactory`, :class:`RewardFactory` (which builds a :class:`RewardFn`): the
   callables a plugin registers.
@@ -22,10 +22,14 @@ Text tasks (``kind="sequence"``)
 
 Two-player zero-sum games (``kind="multi"``)
 
-* :class:`TurnBasedGames`: what an env factory returns, a batch of games.
+* :class:`TurnBasedGames` (seats take turns) or :class:`SimultaneousGames` (both seats act at
+  every step, as in real-time strategy): what an env factory returns, a batch of games. The core
+  shows simultaneous games to everything else as turn-based
+  (:class:`agentctl.games.SimultaneousTurns`), so self-play, opponents and evaluation serve both.
 * Optional capabilities, checked with ``getattr`` where they are used:
   :class:`SearchableGames` (``search_state(i)``, for play-time tree search),
-  :class:`RecordedGames` (``history(i)``, for engines that replay the moves).
+  :class:`RecordedGames` (``history(i)``, for engines that replay the moves),
+  :class:`RenderableGames` (``render_frame(i)``, for replays: ``agentctl eval --record``).
 * :class:`FramedGames`: a wrapper that shows each game through a per-turn view (board-symmetry
   augmentation, :class:`agentctl.games.DihedralAugment`), and what it exposes to opponents.
 * :class:`SearchState`: one position, as play-time search (:mod:`agentctl.search`) sees it.
@@ -48,8 +52,8 @@ if TYPE_CHECKING:  # type names only: importing this module stays cheap (no nump
 
 __all__ = [
     "EnvFactory", "FramedGames", "Opponent", "OpponentFactory", "PolicyBuilder", "RecordedGames",
-    "ReferenceEnvFactory", "RegisterEnv", "RegisterOpponent", "RegisterPolicy", "RegisterReward",
-    "RewardFactory", "RewardFn", "SearchState", "SearchableGames", "TurnBasedGames",
+    "ReferenceEnvFactory", "RegisterEnv", "RegisterOpponent", "RegisterPlayer", "RegisterPolicy",
+    "RegisterReward", "RenderableGames", "RewardFactory", "RewardFn", "SearchState", "SearchableGames", "SimultaneousGames", "TurnBasedGames",
 ]
 
 
@@ -111,6 +115,16 @@ class RegisterReward(Protocol):
     def __call__(self, name: str, fn: str | RewardFactory, /, *, description: str = "") -> None:
         """Register reward ``name`` for sequence envs: ``fn`` is its :class:`RewardFactory` (or
         ``"pkg.module:function"`` naming one). Tasks and users name it in reward specs."""
+
+
+class RegisterPlayer(Protocol):
+    """``register`` as :func:`agentctl.hookspecs.register_players` receives it."""
+
+    def __call__(self, env: str, command: Any, /, *, description: str = "") -> None:
+        """Register the player of env ``env`` (its registered name): ``command`` is a
+        ``click.Command`` with the env's own options, or ``"pkg.module:attr"`` naming one.
+        ``agentctl play --env ENV ARGS...`` invokes it with ``ARGS``; raise
+        :class:`agentctl.errors.UserError` from it for bad input (one line, exit 2)."""
 
 
 # -- what plugins register -----------------------------------------------------------------------
@@ -215,7 +229,7 @@ class TurnBasedGames(Protocol):
 
     num_games: int
     observation_space: Any  # gymnasium Box: one observation, from the mover's view
-    action_space: Any  # gymnasium Discrete
+    action_space: Any  # gymnasium Discrete, or a 1-D MultiDiscrete (actions [B, K], masks [B, sum(nvec)])
 
     def reset(self, seed: int | None = None) -> None:
         """Start all games (``seed``: reseed randomness in the games, if any)."""
@@ -233,6 +247,59 @@ class TurnBasedGames(Protocol):
     def step(self, actions: np.ndarray, active: np.ndarray) -> None:
         """Play ``actions[i]`` (legal for game ``i``'s mover) in every game with ``active[i]``
         that is not done; ``actions`` of the other games are ignored, whatever they hold."""
+
+    def done(self) -> np.ndarray:
+        """[B] bool: game over."""
+
+    def outcome(self) -> np.ndarray:
+        """[B] float, meaningful where done: +1 seat 0 won, -1 seat 1 won, 0 draw."""
+
+
+@runtime_checkable
+class SimultaneousGames(Protocol):
+    """B two-player zero-sum games in which **both seats act at every step**: what a
+    ``kind="multi"`` factory returns for a simultaneous-move game (real-time strategy, matrix
+    games, racing).
+
+    Rules (``agentctl check-plugin`` plays random games to check them):
+
+    - Seats are 0 and 1. :meth:`observe` gives one seat's view of every game, so one network
+      can play both seats; neither seat sees the other's action of the same step.
+    - :meth:`observe` does not change any game; :meth:`step` reads both seats' actions at once
+      and changes only the games with ``active[i]`` that are not done.
+    - ``action_space`` is a gymnasium Discrete (actions [B], masks [B, n]) or a 1-D
+      MultiDiscrete (actions [B, K], masks [B, sum(nvec)]: one boolean per value of each
+      component, components in order). A game that is not done has a legal value in every
+      component a legal action uses.
+    - A finished game stays done, with its outcome, until :meth:`reset_games` restarts it.
+    - Returned arrays belong to the caller; picklable when possible; ``close()`` optional (as
+      for :class:`TurnBasedGames`).
+    - Optional ``step_rewards() -> [B, 2] float``: a dense reward each seat earned in the latest
+      :meth:`step` (0 for games not stepped), e.g. shaping terms that the env anneals away. The
+      self-play adapter adds it to the learner's reward; the outcome stays the +1/-1/0 of
+      :meth:`outcome` and decides wins in evaluation.
+
+    A step need not be one tick of game time: an env may play ahead while nobody can choose
+    anything (RTS units busy with long actions), so learners see only decisions.
+    """
+
+    num_games: int
+    observation_space: Any  # gymnasium Box: one observation, from one seat's view
+    action_space: Any  # gymnasium Discrete or 1-D MultiDiscrete
+
+    def reset(self, seed: int | None = None) -> None:
+        """Start all games (``seed``: reseed randomness in the games, if any)."""
+
+    def reset_games(self, index: np.ndarray) -> None:
+        """Start new games at these indices; the others are untouched."""
+
+    def observe(self, seat: int) -> tuple[np.ndarray, np.ndarray]:
+        """(observations [B, *observation_space.shape], legal-action masks [B, A] bool) of
+        every game from ``seat``'s view."""
+
+    def step(self, actions0: np.ndarray, actions1: np.ndarray, active: np.ndarray) -> None:
+        """Play seat 0's ``actions0[i]`` and seat 1's ``actions1[i]`` together in every game with
+        ``active[i]`` that is not done; the other rows are ignored, whatever they hold."""
 
     def done(self) -> np.ndarray:
         """[B] bool: game over."""
@@ -292,6 +359,17 @@ class RecordedGames(Protocol):
 
 
 @runtime_checkable
+class RenderableGames(Protocol):
+    """Optional for :class:`TurnBasedGames` and :class:`SimultaneousGames`: a picture of a game,
+    for replays (``agentctl eval --record``). :class:`agentctl.games.SimultaneousTurns` and
+    :class:`agentctl.games.DihedralAugment` pass it through (it shows the real board)."""
+
+    def render_frame(self, index: int) -> np.ndarray:
+        """Game ``index`` now, as an RGB image: uint8 [height, width, 3], the same size for
+        every position of the batch (a replay stacks them into one animation)."""
+
+
+@runtime_checkable
 class FramedGames(TurnBasedGames, Protocol):
     """A :class:`TurnBasedGames` that shows each game through a per-turn *frame* (a view).
 
@@ -330,7 +408,7 @@ class Opponent(Protocol):
 
     def act(self, observation: np.ndarray, action_mask: np.ndarray, *, game: Any = None,
             index: np.ndarray | None = None) -> np.ndarray:
-        """[k] actions for observations [k, ...] and masks [k, A] of games ``index`` ([k]) of
+        """[k] actions ([k, K] for MultiDiscrete) for observations [k, ...] and masks [k, A] of games ``index`` ([k]) of
         the batch ``game`` (a :class:`TurnBasedGames`, possibly :class:`FramedGames`).
         ``game``/``index`` let engines read full state (``history``, ``search_state``); the
         batch is read-only here: never step or reset it."""

@@ -24,14 +24,17 @@ from agentctl.seeding import Stream, int_seed
 def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, deterministic: bool = True,
              seed: int | None = None, device: str = "cpu", opponent: str | None = None,
              playouts: int = 0, split: str | None = None, ks: list[int] | None = None, samples: int | None = None,
-             temperature: float | None = None) -> dict[str, Any]:
+             temperature: float | None = None, record: str | None = None) -> dict[str, Any]:
     """Play exactly ``episodes`` episodes (each env plays its share, so short episodes don't
     crowd out long ones) and summarize their returns. ``playouts`` > 0 (multi-agent envs whose
     games offer ``search_state``) picks the learner's moves by tree search guided by the net.
 
     Sequence envs: ``split`` picks the task's prompt set (its ``split`` env kwarg, e.g. a held-out
     set), ``ks`` asks for pass@k over every prompt with ``samples`` completions each (default
-    max(ks)) at ``temperature`` (default the run's) instead of mean scores."""
+    max(ks)) at ``temperature`` (default the run's) instead of mean scores.
+
+    ``record`` (multi-agent envs whose games have ``render_frame``): save the first game, the
+    learner in seat 0, as a replay there (:mod:`agentctl.record`: a .gif, else PNG frames)."""
     import torch
     from agentctl.nn.policy import act
     from agentctl.ppo.rollout import split_obs
@@ -41,13 +44,23 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
     if playouts < 0:
         raise UserError("--playouts must be >= 0")
     registry = default_registry(registry)
+    if record is not None:
+        from agentctl.record import GameRecorder, check_record_path, write_frames
+
+        check_record_path(record)
     state = ckpt.load(path)
     policy, spec, cfg = load_policy(state, registry, device=device)
+    if record is not None and spec.kind != "multi":
+        raise UserError(f"--record applies to two-player games; {spec.name!r} is {spec.kind!r}")
     seed = int_seed(cfg.seed, Stream.EVAL) if seed is None else seed  # a stream training never sees
     if spec.kind == "multi":
         games = make_envs(spec, cfg, num_envs=min(episodes + episodes % 2, 16), seed=int_seed(seed, Stream.ENVS))
+        if record is not None:
+            games = GameRecorder(games, spec.name)
         result = play_games(registry, spec, cfg, policy, games, opponent or "random",
                             episodes, deterministic, seed, playouts=playouts)
+        if record is not None:
+            result.update(record=write_frames(games.frames, record), record_frames=len(games.frames))
         return {"env": spec.name, "checkpoint": state["path"], **result}
     if opponent:
         raise UserError(f"--opponent applies to multi-agent envs; {spec.name!r} is {spec.kind!r}")
@@ -176,10 +189,12 @@ def play_games(registry: Registry, spec: Any, cfg: Any, policy: Any, games: Any,
                               generator=generator)
             think += time.perf_counter() - t0
             moves += live.size
-            obs, reward, term, _, _ = envs.step(actions)
+            obs, _, term, _, _ = envs.step(actions)
+            # The result from the learner's seat; not the reward, which may hold shaping terms.
+            result = envs.games.outcome() * np.where(envs.seat == 0, 1.0, -1.0)
             for i in np.flatnonzero(term & ~prev_done):
                 if quota[i] > 0:
-                    results[int(envs.seat[i])].append(float(reward[i]))
+                    results[int(envs.seat[i])].append(float(result[i]))
                     quota[i] -= 1
             prev_done = term
     envs.close()

@@ -1,9 +1,12 @@
 """Adapters and wrappers for two-player games stepped in batches (``kind="multi"`` envs).
 
-The contract, :class:`TurnBasedGames`, and its rules live in :mod:`agentctl.contracts`
-(re-exported here, its historical home). Fast engines (Go) implement it with array code; any
-PettingZoo AEC env gets it through :class:`PettingZooGames` (a per-game loop, simple and
-general); :class:`DihedralAugment` shows square-board games through random symmetries. The
+The contracts, :class:`TurnBasedGames` and :class:`SimultaneousGames`, and their rules live in
+:mod:`agentctl.contracts` (``TurnBasedGames`` is re-exported here, its historical home). Fast
+engines (Go) implement them with array code; any PettingZoo AEC env gets the turn-based one
+through :class:`PettingZooGames` (a per-game loop, simple and general);
+:class:`SimultaneousTurns` shows simultaneous games as turn-based ones, so everything built for
+turns (self-play, opponents, evaluation) serves both; :class:`DihedralAugment` shows
+square-board games through random symmetries. The
 self-play adapter (``agentctl.selfplay``) turns a batch into a single-agent vector env for the
 learner, so the PPO engine never sees seats or colours.
 """
@@ -14,10 +17,134 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from agentctl.contracts import TurnBasedGames
+from agentctl.contracts import SimultaneousGames, TurnBasedGames
 from agentctl.seeding import int_seed
 
-__all__ = ["DihedralAugment", "PettingZooGames", "TurnBasedGames"]
+__all__ = ["DihedralAugment", "PettingZooGames", "SimultaneousTurns", "TurnBasedGames", "random_actions"]
+
+
+def component_sizes(space: Any) -> list[int]:
+    """The sizes of an action space's components: [n] for Discrete, nvec for MultiDiscrete."""
+    nvec = getattr(space, "nvec", None)
+    return [int(space.n)] if nvec is None else [int(n) for n in np.asarray(nvec).reshape(-1)]
+
+
+def period(sizes: list[int]) -> list[int]:
+    """The shortest pattern whose repetition is ``sizes`` (a GridNet space repeats one cell's
+    components for every cell), so per-component work costs len(pattern) array ops, not len(sizes)."""
+    n = len(sizes)
+    for p in range(1, n + 1):
+        if n % p == 0 and sizes[:p] * (n // p) == sizes:
+            return sizes[:p]
+    return sizes
+
+
+def random_actions(space: Any, mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Uniformly random legal actions for masks [k, A]: [k] for Discrete, [k, K] for MultiDiscrete
+    (each component drawn among its legal values; a component with none gets 0)."""
+    mask = np.asarray(mask, dtype=bool)
+    u = np.where(mask, rng.random(mask.shape), -1.0)
+    if getattr(space, "nvec", None) is None:
+        return np.argmax(u, axis=-1)
+    pattern = period(component_sizes(space))
+    reps = u.shape[-1] // sum(pattern)
+    cells = u.reshape(*u.shape[:-1], reps, sum(pattern))
+    parts = np.split(cells, np.cumsum(pattern)[:-1], axis=-1)
+    return np.stack([np.argmax(p, axis=-1) for p in parts], axis=-1).reshape(*u.shape[:-1], reps * len(pattern))
+
+
+def legal(space: Any, mask: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """[k] bool: whether each row's action is allowed by its mask; for MultiDiscrete, every
+    component that has a legal value must take one (a component with none is unused)."""
+    mask = np.asarray(mask, dtype=bool)
+    actions = np.asarray(actions, dtype=np.int64)
+    rows = np.arange(mask.shape[0])
+    if getattr(space, "nvec", None) is None:
+        return mask[rows, actions.reshape(-1)]
+    sizes = np.array(component_sizes(space))
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    actions = actions.reshape(mask.shape[0], len(sizes))
+    inside = (actions >= 0) & (actions < sizes)
+    chosen = np.take_along_axis(mask, offsets + np.clip(actions, 0, sizes - 1), axis=1)
+    any_legal = np.add.reduceat(mask, offsets, axis=1) > 0
+    return (inside & (chosen | ~any_legal)).all(axis=1)
+
+
+class SimultaneousTurns:
+    """:class:`SimultaneousGames` seen as :class:`TurnBasedGames`: each step of a game becomes
+    two turns, seat 0's then seat 1's, and the step is played when seat 1 has chosen.
+
+    Both turns observe the position at the start of the step (the game has not moved in
+    between), so seat 1 never sees seat 0's pending choice: the game stays simultaneous. Every
+    piece of the platform that knows turns (the self-play adapter, opponent pools, evaluation,
+    ``check-plugin``) then serves simultaneous games unchanged. ``step_rewards()`` of the games,
+    when they have it, is passed through: the self-play adapter adds it to the learner's reward.
+    """
+
+    def __init__(self, games: SimultaneousGames) -> None:
+        self.games = games
+        self.num_games = games.num_games
+        self.observation_space = games.observation_space
+        self.action_space = games.action_space
+        self._turn = np.zeros(self.num_games, dtype=np.int64)  # whose turn within each game's step
+        shape = (self.num_games,) if getattr(self.action_space, "nvec", None) is None else \
+            (self.num_games, len(component_sizes(self.action_space)))
+        self._pending = np.zeros(shape, dtype=np.int64)  # seat 0's choices awaiting seat 1's
+        self._rewards = np.zeros((self.num_games, 2), dtype=np.float32)
+
+    def __getattr__(self, name: str) -> Any:
+        """Optional capabilities of the games (``close``, rendering) pass through."""
+        games = self.__dict__.get("games")  # absent while unpickling
+        if games is not None and name in ("close", "render_frame", "render_text"):
+            return getattr(games, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def reset(self, seed: int | None = None) -> None:
+        self.games.reset(seed=seed)
+        self._turn[:] = 0
+        self._rewards[:] = 0.0
+
+    def reset_games(self, index: np.ndarray) -> None:
+        index = np.asarray(index, dtype=np.int64).reshape(-1)
+        self.games.reset_games(index)
+        self._turn[index] = 0
+        self._rewards[index] = 0.0
+
+    def to_play(self) -> np.ndarray:
+        return self._turn.copy()
+
+    def observe(self) -> tuple[np.ndarray, np.ndarray]:
+        second = self._turn == 1
+        obs, mask = self.games.observe(0)
+        if second.any():
+            obs1, mask1 = self.games.observe(1)
+            obs[second], mask[second] = obs1[second], mask1[second]
+        return obs, mask
+
+    def step(self, actions: np.ndarray, active: np.ndarray) -> None:
+        actions = np.asarray(actions, dtype=np.int64)
+        active = np.asarray(active, dtype=bool) & ~np.asarray(self.games.done(), dtype=bool)
+        first = active & (self._turn == 0)
+        second = active & (self._turn == 1)
+        self._pending[first] = actions[first]
+        self._turn[first] = 1
+        self._rewards[:] = 0.0
+        if second.any():
+            self.games.step(self._pending, actions, second)
+            self._turn[second] = 0
+            step_rewards = getattr(self.games, "step_rewards", None)
+            if step_rewards is not None:
+                self._rewards[second] = np.asarray(step_rewards(), dtype=np.float32)[second]
+
+    def step_rewards(self) -> np.ndarray:
+        """[B, 2]: the games' dense rewards from the step that the latest turn completed."""
+        return self._rewards.copy()
+
+    def done(self) -> np.ndarray:
+        return self.games.done()
+
+    def outcome(self) -> np.ndarray:
+        return self.games.outcome()
 
 
 class PettingZooGames:
@@ -98,7 +225,7 @@ class PettingZooGames:
 
 
 # Optional TurnBasedGames methods that speak of the real board (see agentctl.contracts).
-_REAL_BOARD_CAPABILITIES = ("search_state", "history")
+_REAL_BOARD_CAPABILITIES = ("search_state", "history", "render_frame")
 
 
 class DihedralAugment:
@@ -113,7 +240,7 @@ class DihedralAugment:
     It is a :class:`agentctl.contracts.FramedGames`: the frames are a view, drawn for every
     game (one draw of B frames) by the first :meth:`observe` after the games changed, so
     observing twice shows the same frames and :meth:`step` maps actions through the frames
-    that were shown. ``search_state(i)`` and ``history(i)`` of the wrapped games are passed
+    that were shown. ``search_state(i)``, ``history(i)`` and ``render_frame(i)`` of the wrapped games are passed
     through (they speak of the real board); :meth:`to_frame` maps real-board actions in.
     """
 

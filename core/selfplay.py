@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from agentctl.contracts import Opponent, TurnBasedGames
 from agentctl.errors import UserError, first_line
+from agentctl.games import component_sizes, random_actions
 from agentctl.nn.policy import act
 from agentctl.seeding import int_seed, rng
 
@@ -29,14 +30,17 @@ LATEST, SNAPSHOT, RANDOM = "latest", "snapshot", "random"
 
 
 class RandomOpponent:
-    """Uniform over legal actions."""
+    """Uniform over legal actions (per component, for MultiDiscrete actions)."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, action_space: Any = None) -> None:
         self.rng = np.random.default_rng(seed)
+        self.action_space = action_space  # None: Discrete; set by the pool for its games
 
     def act(self, observation: np.ndarray, action_mask: np.ndarray, **_: Any) -> np.ndarray:
-        u = self.rng.random(action_mask.shape)
-        return np.argmax(np.where(action_mask, u, -1.0), axis=1)
+        if self.action_space is None:
+            u = self.rng.random(action_mask.shape)
+            return np.argmax(np.where(action_mask, u, -1.0), axis=1)
+        return random_actions(self.action_space, action_mask, self.rng)
 
     def state_dict(self) -> dict[str, Any]:
         return {"rng": self.rng.bit_generator.state}
@@ -163,7 +167,10 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         self.pool = pool
         self.num_envs = games.num_games
         self.seat = np.arange(self.num_envs) % 2
-        n_actions = int(games.action_space.n)
+        n_actions = sum(component_sizes(games.action_space))
+        random = pool.fixed.get(RANDOM)
+        if isinstance(random, RandomOpponent) and getattr(games.action_space, "nvec", None) is not None:
+            random.action_space = games.action_space  # per-component draws
         self.single_action_space = games.action_space
         self.single_observation_space = gym.spaces.Dict({
             "observation": games.observation_space,
@@ -173,6 +180,8 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, self.num_envs)
         self.opponent_of = np.zeros(self.num_envs, dtype=np.int64)
         self.prev_done = np.zeros(self.num_envs, dtype=bool)
+        # Dense rewards (``step_rewards()``, optional) the learner earned since its last turn.
+        self.dense = np.zeros(self.num_envs, dtype=np.float32)
 
     def reset(self, *, seed: int | None = None, options: Any = None) -> tuple[dict, dict]:
         self.games.reset(seed=seed)
@@ -180,6 +189,7 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         self.opponent_of = self.pool.sample(self.num_envs)
         self.prev_done[:] = False
         self._advance()
+        self.dense[:] = 0.0  # earned before the learner's first move: dropped, as on reset steps
         return self._obs(), {}
 
     def _obs(self) -> dict[str, np.ndarray]:
@@ -193,7 +203,7 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
             if not need.any():
                 return
             obs, mask = self.games.observe()
-            actions = np.zeros(self.num_envs, dtype=np.int64)
+            actions = np.zeros((self.num_envs, *self.single_action_space.shape), dtype=np.int64)
             for k in np.unique(self.opponent_of[need]):
                 idx = np.flatnonzero(need & (self.opponent_of == k))
                 try:
@@ -204,12 +214,14 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
                     raise UserError(f"opponent {self.pool.names[int(k)]!r} failed: {type(exc).__name__}: "
                                     f"{first_line(exc)}") from exc
             self.games.step(actions, need)
+            self._collect_dense()
         raise RuntimeError("opponents kept moving for 100000 turns; is to_play() stuck?")
 
     def step(self, actions: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray, dict]:
         resetting = self.prev_done.copy()
         playing = ~resetting
         self.games.step(np.asarray(actions, dtype=np.int64), playing)
+        self._collect_dense()
         if resetting.any():
             idx = np.flatnonzero(resetting)
             self.games.reset_games(idx)
@@ -220,8 +232,17 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         done = self.games.done()
         sign = np.where(self.seat == 0, 1.0, -1.0)
         reward = np.where(done & playing, self.games.outcome() * sign, 0.0).astype(np.float32)
+        reward += np.where(playing, self.dense, 0.0).astype(np.float32)
+        self.dense[:] = 0.0
         self.prev_done = done
         return self._obs(), reward, done, np.zeros(self.num_envs, dtype=bool), {}
+
+    def _collect_dense(self) -> None:
+        """Add the learner's share of the games' dense rewards (if they give any) for the step
+        just played, whichever call completed it (the learner's turn or an opponent's)."""
+        step_rewards = getattr(self.games, "step_rewards", None)
+        if step_rewards is not None:
+            self.dense += np.asarray(step_rewards(), dtype=np.float32)[np.arange(self.num_envs), self.seat]
 
     def close(self, **kwargs: Any) -> None:
         """Close the games and the fixed opponents (external engines: GnuGo processes)."""
@@ -239,7 +260,7 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         except Exception:  # resume then restarts the games (not bit-exact, still correct)
             games = None
         return {"games": games, "opponent_of": self.opponent_of.copy(),
-                "prev_done": self.prev_done.copy(), "pool": self.pool.state_dict()}
+                "prev_done": self.prev_done.copy(), "dense": self.dense.copy(), "pool": self.pool.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         import pickle
@@ -251,3 +272,4 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         self.games = pickle.loads(state["games"])
         self.opponent_of = state["opponent_of"].copy()
         self.prev_done = state["prev_done"].copy()
+        self.dense = state.get("dense", np.zeros(self.num_envs, dtype=np.float32)).copy()

@@ -149,8 +149,9 @@ def check_env_spec(spec: EnvSpec, registry: Registry) -> str:
 # -- single-agent envs -----------------------------------------------------------------
 def _random_actions(space: Any, mask: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
     if mask is not None:
-        mask = np.asarray(mask, dtype=bool)
-        return np.argmax(np.where(mask, rng.random(mask.shape), -1.0), axis=-1)
+        from agentctl.games import random_actions
+
+        return random_actions(space, mask, rng)
     space.seed(int(rng.integers(2**31)))
     return space.sample()
 
@@ -201,18 +202,22 @@ def check_games(games: Any, max_moves: int = 2000, seed: int = 0) -> str:
     through a new frame next turn (the frame is a view, not the game)."""
     import gymnasium as gym
     from agentctl.contracts import FramedGames, TurnBasedGames
+    from agentctl.games import SimultaneousTurns, component_sizes
 
+    simultaneous = ""
+    if isinstance(games, SimultaneousTurns):
+        simultaneous = check_simultaneous_games(games.games, seed=seed) + "; as turns: "
     assert isinstance(games, TurnBasedGames), \
         f"kind 'multi' must return agentctl.contracts.TurnBasedGames, got {type(games).__name__}"
-    assert isinstance(games.action_space, gym.spaces.Discrete), \
-        f"action_space must be gymnasium Discrete, got {games.action_space}"
+    assert isinstance(games.action_space, (gym.spaces.Discrete, gym.spaces.MultiDiscrete)), \
+        f"action_space must be gymnasium Discrete or MultiDiscrete, got {games.action_space}"
     assert isinstance(games.observation_space, gym.spaces.Box), \
         f"observation_space must be a gymnasium Box, got {games.observation_space}"
     framed = isinstance(games, FramedGames)
     real = games
     while isinstance(real, FramedGames):
         real = real.games
-    b, a, shape = games.num_games, int(games.action_space.n), games.observation_space.shape
+    b, a, shape = games.num_games, sum(component_sizes(games.action_space)), games.observation_space.shape
     games.reset(seed=seed)
     rng = np.random.default_rng(seed)
     ended = np.zeros(b, dtype=bool)
@@ -255,7 +260,62 @@ def check_games(games: Any, max_moves: int = 2000, seed: int = 0) -> str:
     done = np.asarray(games.done(), dtype=bool)
     assert not done[0], "reset_games([0]) did not restart game 0"
     assert done[1:].all(), "reset_games([0]) touched other games"
-    return f"{b} games played to the end by random moves (outcomes {sorted(set(outcomes))}), reset_games ok"
+    return f"{simultaneous}{b} games played to the end by random moves (outcomes {sorted(set(outcomes))}), reset_games ok"
+
+
+def check_simultaneous_games(games: Any, max_steps: int = 5000, seed: int = 0) -> str:
+    """The ``SimultaneousGames`` contract itself, by random play of both seats until every game
+    has ended: both seats' views have the declared shapes, ``observe(seat)`` is a pure read, a
+    live game gives each seat a legal action, only active games change, outcomes are +1/-1/0,
+    ``step_rewards()`` (when present) is finite [B, 2] and 0 for games not stepped."""
+    import gymnasium as gym
+    from agentctl.contracts import SimultaneousGames
+    from agentctl.games import component_sizes, random_actions
+
+    assert isinstance(games, SimultaneousGames), f"not SimultaneousGames: {type(games).__name__}"
+    assert isinstance(games.action_space, (gym.spaces.Discrete, gym.spaces.MultiDiscrete)), \
+        f"action_space must be gymnasium Discrete or 1-D MultiDiscrete, got {games.action_space}"
+    b, a, shape = games.num_games, sum(component_sizes(games.action_space)), games.observation_space.shape
+    games.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    step_rewards = getattr(games, "step_rewards", None)
+    ended = np.zeros(b, dtype=bool)
+    outcomes: set[float] = set()
+    for t in range(max_steps):
+        done = np.asarray(games.done(), dtype=bool)
+        assert done.shape == (b,), f"done() has shape {done.shape}, expected ({b},)"
+        if t == 0:
+            assert not done.any(), "games are done right after reset()"
+        for i in np.flatnonzero(done & ~ended):
+            ended[i] = True
+            outcomes.add(float(games.outcome()[i]))
+        if ended.all():
+            break
+        views = []
+        for seat in (0, 1):
+            obs, mask = games.observe(seat)
+            assert np.shape(obs) == (b, *shape), f"observe({seat}) observations {np.shape(obs)}, expected {(b, *shape)}"
+            assert np.shape(mask) == (b, a), f"observe({seat}) masks {np.shape(mask)}, expected {(b, a)}"
+            again = games.observe(seat)
+            assert np.array_equal(obs, again[0]) and np.array_equal(mask, again[1]), \
+                f"observe({seat}) changed the games: a second call returned different arrays"
+            mask = np.asarray(mask, dtype=bool)
+            assert mask[~ended].any(axis=1).all(), f"a game that is not done has no legal action for seat {seat}"
+            views.append((np.array(obs[0], copy=True), mask))
+        active = ~ended
+        active[0] = active[0] and t % 3 != 2  # game 0 sometimes sits out: must stay unchanged
+        games.step(random_actions(games.action_space, views[0][1], rng),
+                   random_actions(games.action_space, views[1][1], rng), active)
+        if step_rewards is not None:
+            r = np.asarray(step_rewards())
+            assert r.shape == (b, 2) and np.isfinite(r).all(), f"step_rewards() must be finite [{b}, 2], got {r.shape}"
+            assert not r[~active].any(), "step_rewards() gave a reward to a game that was not stepped"
+        if not active[0] and not ended[0]:
+            assert np.array_equal(games.observe(0)[0][0], views[0][0]), "step() changed a game that was not active"
+    else:
+        raise AssertionError(f"games did not end within {max_steps} random steps")
+    assert outcomes <= {-1.0, 0.0, 1.0}, f"outcome() must be +1/-1/0, got {sorted(outcomes)}"
+    return f"simultaneous: {b} games played to the end by random moves of both seats (outcomes {sorted(outcomes)})"
 
 
 def _position(games: Any, i: int) -> tuple[np.ndarray, ...]:
@@ -284,6 +344,17 @@ def check_aec_env(env: Any, num_cycles: int = 300) -> str:
         warnings.simplefilter("ignore")  # api_test's style hints (e.g. "observation is all zeros")
         api_test(env, num_cycles=num_cycles)
     return f"pettingzoo api_test passed ({type(env).__name__})"
+
+
+def check_parallel_env(env: Any, num_cycles: int = 300) -> str:
+    """PettingZoo's ``parallel_api_test`` on a ParallelEnv (simultaneous-move games)."""
+    from pettingzoo.test import parallel_api_test
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parallel_api_test(env, num_cycles=num_cycles)
+    return f"pettingzoo parallel_api_test passed ({type(env).__name__})"
 
 
 def check_games_match_aec(games: Any, make_aec: Callable[[], Any], num_moves: int = 400,
@@ -561,6 +632,7 @@ def check_opponent(opp: Any, spec: EnvSpec, registry: Registry, max_moves: int =
     """The opponent plays both seats of a few games to the end, always legally."""
     from agentctl.assemble import make_envs, make_opponent
     from agentctl.config import resolve
+    from agentctl.games import legal
 
     cfg = resolve(spec.default_config)
     games = make_envs(spec, cfg, num_envs=4, seed=0)
@@ -572,9 +644,10 @@ def check_opponent(opp: Any, spec: EnvSpec, registry: Registry, max_moves: int =
             return f"played {games.num_games} games against itself, legal moves only"
         obs, mask = games.observe()
         idx = np.flatnonzero(live)
-        actions = np.zeros(games.num_games, dtype=np.int64)
-        actions[idx] = np.asarray(player.act(obs[idx], mask[idx], game=games, index=idx)).reshape(-1)
-        assert np.asarray(mask, dtype=bool)[idx, actions[idx]].all(), "opponent played an illegal action"
+        chosen = np.asarray(player.act(obs[idx], mask[idx], game=games, index=idx))
+        actions = np.zeros((games.num_games, *chosen.shape[1:]), dtype=np.int64)
+        actions[idx] = chosen
+        assert legal(games.action_space, np.asarray(mask)[idx], actions[idx]).all(), "opponent played an illegal action"
         games.step(actions, live)
     raise AssertionError(f"games did not end within {max_moves} moves")
 
@@ -686,8 +759,11 @@ def check_plugin(name: str, smoke_steps: int = 300, host: PluginHost | None = No
             env = spec.make_reference()
             if spec.kind == "multi":
                 if env is None:
-                    raise SkipCheck("no reference_env registered (optional: a PettingZoo AEC env for api_test)")
-                return check_aec_env(env)
+                    raise SkipCheck("no reference_env registered (optional: a PettingZoo AEC or Parallel env "
+                                    "for api_test)")
+                from pettingzoo import ParallelEnv
+
+                return check_parallel_env(env) if isinstance(env, ParallelEnv) else check_aec_env(env)
             if env is None:
                 sub = getattr(made.get("envs"), "envs", None)  # SyncVectorEnv / AsyncVectorEnv-less case
                 if not sub:
