@@ -6,7 +6,6 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-
 from agentctl.nn.gridnet import build_gridnet
 
 CELL = [6, 4, 4, 4, 4, 7, 49]  # the RTS per-cell pattern
@@ -31,6 +30,7 @@ def test_shapes_and_uint8_input(h, w):
     action, log_prob, entropy, value2 = policy.get_action_and_value(obs, mask)
     assert action.shape == (3, h * w * len(CELL)) and log_prob.shape == entropy.shape == (3,)
     assert ((action >= 0) & (action < torch.tensor(CELL * (h * w)))).all()
+    torch.testing.assert_close(value2, value)
 
 
 def test_actor_starts_near_uniform():

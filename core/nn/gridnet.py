@@ -4,13 +4,13 @@ The action space is a per-cell pattern ``P`` of MultiDiscrete components tiled o
 (``MultiDiscrete(np.tile(P, H * W))``, cells row-major). The encoder downsamples the board with
 conv + max-pool stages; transposed convs bring it back to exactly ``H x W`` (any size, odd ones
 too), and a 1x1 conv gives ``sum(P)`` logits per cell, laid out cell-major to match the actions.
-The critic reads the encoder's bottleneck. Fully convolutional actor: a cell's logits see only its neighbourhood
-(the receptive field), which is what makes per-cell control learnable.
+The critic reads the encoder's bottleneck. The actor is fully convolutional: a cell's logits see
+its neighbourhood (the receptive field), which is what makes per-cell control learnable. Unlike
+gym-microrts's GridNet, the decoder has U-Net skips (see :class:`GridNetPolicy`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
