@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 from agentctl.envs import rts
 from agentctl.envs.rts import ATTACK, HARVEST, PRODUCE, RETURN, RtsGames, attack_index
-from agentctl.envs.rts.units import COST, DAMAGE, HARVEST_TIME, HIT_POINTS, PRODUCE_TIME, RETURN_TIME
+from agentctl.envs.rts.units import (
+    COST,
+    DAMAGE,
+    HARVEST_TIME,
+    HIT_POINTS,
+    PRODUCE_TIME,
+    RETURN_TIME,
+)
 
 NORTH, EAST, SOUTH, WEST = range(4)
 STATE_FIELDS = [f.name for f in dataclasses.fields(rts.RtsState) if f.name not in ("map", "max_ticks")]
@@ -90,6 +97,24 @@ def test_skipping_plays_through_busy_ticks_in_one_step():
     np.testing.assert_allclose(g.step_rewards(), [[0.5 * 1, 0]])
 
 
+@pytest.mark.parametrize("rows, start, kind", [
+    (["W.", "#b"], 0, rts.MOVE),
+    (["WR", "#b"], 0, HARVEST),
+    (["WB", "#b"], 0, RETURN),  # the worker is given a load below
+    (["B.", "##", "b."], 1, PRODUCE),
+    (["#L#", "#l#"], 0, ATTACK),
+])
+def test_one_legal_action_type_is_enough_for_a_decision_point(rows, start, kind):
+    g = RtsGames(1, map=tiny(rows, start=start), max_ticks=100)
+    if kind == RETURN:
+        g.state.amount[0, 0, 0] = 1
+    legal = [np.nonzero(rts.action_masks(g.state, p)[0, ..., 1:6].any(axis=(0, 1)))[0] + 1 for p in (0, 1)]
+    assert set(np.concatenate(legal).tolist()) == {kind}  # the position offers that type and no other
+    assert rts.decision_points(g.state).tolist() == [True]
+    g.step(noop(g), noop(g), everyone(g))
+    assert g.state.tick[0] == 1  # nothing changed, so the next tick is a decision point again
+
+
 def test_tick_cap_counts_skipped_ticks():
     """After the base trains the worker, nobody can ever act: the step plays on to the cap, a draw."""
     g = RtsGames(1, map=tiny(["B.#w#"], start=COST[rts.WORKER]), max_ticks=70)
@@ -122,7 +147,8 @@ def test_damage_dealt_counts_the_hit_points_an_attack_takes():
         assert (g.step_rewards() == 0).all() and (g.state.damage_dealt == 0).all()  # 5 ticks to land
         g.step(a0, a1, everyone(g))
         a0[:], a1[:] = 0, 0  # the attacks are under way: no more orders
-    assert g.state.damage_dealt.tolist() == [[DAMAGE[rts.LIGHT], 0], [0, 0], [0, DAMAGE[rts.WORKER]]] == [[2, 0], [0, 0], [0, 1]]
+    assert DAMAGE[rts.LIGHT] == 2 and DAMAGE[rts.WORKER] == 1
+    assert g.state.damage_dealt.tolist() == [[2, 0], [0, 0], [0, 1]]
     assert g.state.hp[:, 0, 1].tolist() == [HIT_POINTS[rts.LIGHT] - 2, HIT_POINTS[rts.LIGHT], HIT_POINTS[rts.LIGHT]]
     assert g.state.hp[:, 0, 0].tolist() == [HIT_POINTS[rts.LIGHT]] * 2 + [HIT_POINTS[rts.LIGHT] - 1]
     np.testing.assert_allclose(g.step_rewards(), [[0.05 * 2, 0], [0, 0], [0, 0.05 * 1]])
@@ -155,18 +181,19 @@ def test_overkill_is_not_damage_and_outcomes_have_the_right_sign():
 
 
 def test_shaping_anneals_over_game_steps():
-    g = RtsGames(2, map=tiny(["Ll"]), skip_idle=False, shaping_anneal_steps=20, reward_weights={"damage": 1.0})
+    g = RtsGames(3, map=tiny(["Ll"]), skip_idle=False, shaping_anneal_steps=20, reward_weights={"damage": 1.0})
+    g.state.done[2] = True  # a finished game takes no steps
     a0 = order(g, 0, 0, ATTACK, attack_index(0, 1))
     g.step(a0, noop(g), everyone(g))  # 2 game-steps
-    g.step(noop(g), noop(g), np.array([True, False]))  # 1 more: only active games count
+    g.step(noop(g), noop(g), np.array([True, False, True]))  # 1 more: only active running games count
     assert g.shaping_steps == 3
     for _ in range(2):
         g.step(noop(g), noop(g), everyone(g))
     assert g.shaping_steps == 7 and (g.step_rewards() == 0).all()
     g.step(noop(g), noop(g), everyone(g))  # game 0's attack lands (its 5th tick); game 1's is one tick behind
-    np.testing.assert_allclose(g.step_rewards(), [[(1 - 7 / 20) * 1.0 * 2, 0], [0, 0]])
-    g.step(noop(g), noop(g), np.array([False, True]))
-    np.testing.assert_allclose(g.step_rewards(), [[0, 0], [(1 - 9 / 20) * 2, 0]])  # not stepped: 0
+    np.testing.assert_allclose(g.step_rewards(), [[(1 - 7 / 20) * 1.0 * 2, 0], [0, 0], [0, 0]])
+    g.step(noop(g), noop(g), np.array([False, True, True]))
+    np.testing.assert_allclose(g.step_rewards(), [[0, 0], [(1 - 9 / 20) * 2, 0], [0, 0]])  # not stepped: 0
     g.shaping_steps = 25  # past the end of the annealing: no more shaping
     assert g._shaping_factor() == 0
 
@@ -194,7 +221,7 @@ def test_observe_is_the_documented_layout_and_changes_nothing():
     h, w = g.map.height, g.map.width
     assert g.observation_space.shape == (28, h, w) and g.observation_space.dtype == np.uint8
     assert (g.action_space.nvec == np.tile(rts.ACTION_NVEC, h * w)).all()
-    for _ in range(3):
+    def check_views() -> None:
         for seat in (0, 1):
             before = {name: getattr(g.state, name).copy() for name in STATE_FIELDS}
             obs, masks = g.observe(seat)
@@ -207,10 +234,15 @@ def test_observe_is_the_documented_layout_and_changes_nothing():
             again = g.observe(seat)
             assert np.array_equal(again[0], rts.observe(g.state, seat).transpose(0, 3, 1, 2))
             assert np.array_equal(again[1].reshape(4, h, w, 78), rts.action_masks(g.state, seat))
+
+    for _ in range(3):
+        check_views()
         for _ in range(10):
-            g.step(random_actions(g, 0, rng), random_actions(g, 1, rng), everyone(g))  # the cache follows
+            g.step(random_actions(g, 0, rng), random_actions(g, 1, rng), everyone(g))
+        check_views()  # the views follow a step ...
         g.reset_games(np.array([1]))
         assert g.state.tick[1] == 0 and g.state.tick[0] > 0
+        check_views()  # ... and a reset
 
 
 def test_pickled_games_play_on_identically():

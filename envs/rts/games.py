@@ -30,6 +30,7 @@ from gymnasium import spaces
 from .layout import ACTION_NVEC
 from .maps import RtsMap, load_map
 from .observation import N_PLANES, observe
+from .render import render_frame
 from .rules import action_masks, step
 from .state import new_games, reset_games
 
@@ -113,8 +114,7 @@ class RtsGames:
         step(self.state, per_seat[0], per_seat[1], active=stepped, skip_idle=self.skip_idle)
         gained = (self._counters() - before).astype(np.float32)  # [B, 2, keys]
         weights = np.array([self.reward_weights[k] for k in _COUNTERS], np.float32)
-        self._rewards = (self._shaping_factor() * (gained @ weights)).astype(np.float32)
-        self._rewards[~stepped] = 0
+        self._rewards = (self._shaping_factor() * (gained @ weights)).astype(np.float32)  # 0 where not stepped
         self.shaping_steps += int(stepped.sum())
         self._views.clear()
 
@@ -126,6 +126,10 @@ class RtsGames:
         """[B] float32, meaningful where done: +1 seat 0 won, -1 seat 1 won, 0 draw."""
         winner = self.state.winner
         return np.where(winner == 0, 1.0, np.where(winner == 1, -1.0, 0.0)).astype(np.float32)
+
+    def render_frame(self, index: int) -> np.ndarray:
+        """Game ``index`` as an RGB picture, uint8 (H * 24, W * 24, 3) (``render.py``), for replays."""
+        return render_frame(self.state, int(index))
 
     def step_rewards(self) -> np.ndarray:
         """[B, 2] float32: the shaping reward each seat earned in the latest step (0 for games not stepped)."""
