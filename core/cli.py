@@ -299,8 +299,8 @@ def plot(runs: tuple[str, ...], output: str, metrics: tuple[str, ...]) -> None:
 # -- plugin authoring ---------------------------------------------------------------------
 @cli.command("new-plugin")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(["single", "multi", "sequence"]), default="single", show_default=True,
-              help="single: Gymnasium env; multi: two-player game (self-play); sequence: text task (prompts + a reward), token-level PPO.")
+@click.option("--kind", type=click.Choice(["single", "multi", "simultaneous", "sequence"]), default="single", show_default=True,
+              help="single: Gymnasium env; multi: two-player turn-based game (self-play); simultaneous: two-player game, both seats act at once (self-play); sequence: text task (prompts + a reward), token-level PPO.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="Folder to create (default ./NAME).")
 def new_plugin(name: str, kind: str, directory: str | None) -> None:
     """Scaffold a plugin package registering an env named NAME."""

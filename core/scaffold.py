@@ -1,4 +1,4 @@
-"""``agentctl new-plugin NAME --kind single|multi|sequence``: a working plugin package.
+"""``agentctl new-plugin NAME --kind single|multi|simultaneous|sequence``: a working plugin package.
 
 The package it writes (``./NAME/`` by default)::
 
@@ -9,7 +9,9 @@ The package it writes (``./NAME/`` by default)::
     NAME/tests/test_PKG_plugin.py        the env's own tests + agentctl.testing.assert_plugin_ok
 
 Kinds: ``single`` a Gymnasium corridor walk in a ``SyncVectorEnv``; ``multi`` two-player Nim as a
-PettingZoo AEC env, batched with ``agentctl.games.PettingZooGames`` for self-play; ``sequence``
+PettingZoo AEC env, batched with ``agentctl.games.PettingZooGames`` for self-play; ``simultaneous``
+Goofspiel (both players bid a card at once) as a batched numpy ``SimultaneousGames``, registered
+as ``kind="multi"``, with a PettingZoo ParallelEnv of one game as its reference env; ``sequence``
 an arithmetic text task ("3+4=") as an ``agentctl.sequences.SequenceTask`` with a reward of its
 own (registered with ``register_rewards``), trained by token-level PPO on a tiny random-init GPT.
 Each passes ``agentctl check-plugin`` and its own tests as written.
@@ -302,6 +304,222 @@ def register_envs(register) -> None:
 MULTI_TEST = '''def test_env_passes_pettingzoo_api_test():
     check_aec_env(NimEnv(stones=7))'''
 
+# -- simultaneous ------------------------------------------------------------------------
+SIMULTANEOUS_ENV = '''"""Goofspiel, a two-player simultaneous-move card game, as a batch of games in numpy (no agentctl imports).
+
+Each player holds the cards 1..N; the prize cards 1..N are turned up one at a time in a random
+order. Every round both players bid one of their cards at the same time: the higher bid wins
+the prize's value (equal bids: nobody does) and both bids are used up. After N rounds the
+player with more points wins; equal points is a draw.
+
+``GoofspielGames`` is the batch that agentctl trains on: both seats act at every step
+(``observe(seat)``, ``step(actions0, actions1, active)``). ``GoofspielParallelEnv`` is one game
+as a PettingZoo ParallelEnv, for PettingZoo's tools and agentctl's API check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+
+class GoofspielGames:
+    """``num_games`` games of Goofspiel with ``cards`` cards each, stepped together.
+
+    Observation from one seat's view (float32, 4 * cards + 1): own cards left, the opponent's
+    cards left, prizes still to come after this round, this round's prize (one-hot), and the
+    score difference (own - opponent's) over the sum of all prizes. Action k bids card k + 1;
+    the mask allows the seat's cards left. ``shaping`` > 0 adds a dense reward per round:
+    ``shaping * prize / total`` to the round's winner, minus that to the loser
+    (``step_rewards()``); the game's outcome (+1/-1/0) is unchanged.
+    """
+
+    def __init__(self, num_games: int = 1, cards: int = 5, seed: int | None = None, shaping: float = 0.0) -> None:
+        if cards < 1:
+            raise ValueError(f"cards must be >= 1, got {cards}")
+        self.num_games, self.cards, self.shaping = int(num_games), int(cards), float(shaping)
+        n, b = self.cards, self.num_games
+        self.total = n * (n + 1) // 2  # all prizes together
+        self.observation_space = spaces.Box(-1.0, 1.0, (4 * n + 1,), dtype=np.float32)
+        self.action_space = spaces.Discrete(n)
+        self.rng = np.random.default_rng(seed)
+        self.hands = np.ones((b, 2, n), dtype=bool)  # hands[g, seat, k]: card k + 1 still held
+        self.order = np.zeros((b, n), dtype=np.int64)  # order[g, r]: prize of round r, minus 1
+        self.round = np.zeros(b, dtype=np.int64)
+        self.score = np.zeros((b, 2), dtype=np.int64)
+        self.rewards = np.zeros((b, 2), dtype=np.float32)
+        self.reset_games(np.arange(b))
+
+    def reset(self, seed: int | None = None) -> None:
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+        self.reset_games(np.arange(self.num_games))
+
+    def reset_games(self, index: np.ndarray) -> None:
+        index = np.asarray(index, dtype=np.int64).reshape(-1)
+        self.hands[index] = True
+        self.order[index] = np.argsort(self.rng.random((len(index), self.cards)), axis=1)
+        self.round[index] = 0
+        self.score[index] = 0
+        self.rewards[index] = 0.0
+
+    def observe(self, seat: int) -> tuple[np.ndarray, np.ndarray]:
+        n, rows = self.cards, np.arange(self.num_games)
+        playing = ~self.done()
+        now = np.minimum(self.round, n - 1)
+        current = np.zeros((self.num_games, n), dtype=bool)
+        current[rows, self.order[rows, now]] = playing
+        upcoming = np.zeros((self.num_games, n), dtype=bool)
+        later = np.arange(n) > self.round[:, None]  # rounds after this one
+        np.put_along_axis(upcoming, self.order, later, axis=1)
+        diff = (self.score[:, seat] - self.score[:, 1 - seat]) / self.total
+        obs = np.concatenate([self.hands[:, seat], self.hands[:, 1 - seat], upcoming, current,
+                              diff[:, None]], axis=1).astype(np.float32)
+        return obs, self.hands[:, seat].copy()
+
+    def step(self, actions0: np.ndarray, actions1: np.ndarray, active: np.ndarray) -> None:
+        self.rewards[:] = 0.0
+        g = np.flatnonzero(np.asarray(active, dtype=bool) & ~self.done())
+        bid0 = np.asarray(actions0, dtype=np.int64).reshape(-1)[g]
+        bid1 = np.asarray(actions1, dtype=np.int64).reshape(-1)[g]
+        if not (self.hands[g, 0, bid0].all() and self.hands[g, 1, bid1].all()):
+            raise ValueError("a bid names a card the player no longer holds")
+        prize = self.order[g, self.round[g]] + 1
+        gain = np.sign(bid0 - bid1) * prize  # seat 0's points minus seat 1's this round
+        self.score[g, 0] += np.maximum(gain, 0)
+        self.score[g, 1] += np.maximum(-gain, 0)
+        self.hands[g, 0, bid0] = False
+        self.hands[g, 1, bid1] = False
+        self.round[g] += 1
+        self.rewards[g, 0] = self.shaping * gain / self.total
+        self.rewards[g, 1] = -self.rewards[g, 0]
+
+    def step_rewards(self) -> np.ndarray:
+        """[B, 2]: the shaping reward each seat earned in the latest step (0 if not stepped)."""
+        return self.rewards.copy()
+
+    def done(self) -> np.ndarray:
+        return self.round >= self.cards
+
+    def outcome(self) -> np.ndarray:
+        return np.sign(self.score[:, 0] - self.score[:, 1]).astype(np.float32)
+
+
+def make_games(num_envs: int = 1, seed: int | None = None, cards: int = 5, shaping: float = 0.0) -> GoofspielGames:
+    """``kind="multi"`` entry point: ``num_envs`` games stepped together."""
+    return GoofspielGames(num_envs, cards, seed, shaping)
+
+
+class GoofspielParallelEnv(ParallelEnv):
+    """One game of Goofspiel as a PettingZoo ParallelEnv: observations are dicts of the
+    ``observation`` and ``action_mask`` (int8) above; rewards are the outcome at the end
+    (+1/-1/0, plus the shaping reward of each round)."""
+
+    metadata = {"name": "goofspiel_v0", "render_modes": []}
+
+    def __init__(self, cards: int = 5, shaping: float = 0.0) -> None:
+        self.game = GoofspielGames(1, cards, shaping=shaping)
+        self.possible_agents = ["player_0", "player_1"]
+        self.agents: list[str] = []
+        observation = spaces.Dict({
+            "observation": self.game.observation_space,
+            "action_mask": spaces.Box(0, 1, (self.game.cards,), dtype=np.int8),
+        })
+        self._observation_spaces = {a: observation for a in self.possible_agents}
+        self._action_spaces = {a: spaces.Discrete(self.game.cards) for a in self.possible_agents}
+
+    def observation_space(self, agent):
+        return self._observation_spaces[agent]
+
+    def action_space(self, agent):
+        return self._action_spaces[agent]
+
+    def _observe(self) -> dict:
+        views = {}
+        for seat, agent in enumerate(self.possible_agents):
+            obs, mask = self.game.observe(seat)
+            views[agent] = {"observation": obs[0], "action_mask": mask[0].astype(np.int8)}
+        return views
+
+    def reset(self, seed=None, options=None):
+        self.game.reset(seed=seed)
+        self.agents = self.possible_agents[:]
+        return self._observe(), {a: {} for a in self.agents}
+
+    def step(self, actions):
+        bids = [np.array([actions[a]]) for a in self.possible_agents]
+        self.game.step(bids[0], bids[1], np.array([True]))
+        done = bool(self.game.done()[0])
+        outcome = float(self.game.outcome()[0]) if done else 0.0
+        shaping = self.game.step_rewards()[0]
+        rewards = {"player_0": outcome + float(shaping[0]), "player_1": -outcome + float(shaping[1])}
+        observations = self._observe()
+        agents, self.agents = self.agents, ([] if done else self.agents)
+        return (observations, rewards, {a: done for a in agents}, {a: False for a in agents},
+                {a: {} for a in agents})
+
+    def render(self):
+        g = self.game
+        return f"round {int(g.round[0])}/{g.cards}, score {int(g.score[0, 0])}-{int(g.score[0, 1])}"
+
+    def close(self):
+        pass
+'''
+
+SIMULTANEOUS_PLUGIN = '''"""agentctl plugin `{{name}}`: hook implementations only (keep this module import-light).
+
+Goofspiel is a simultaneous-move game: its factory returns a batch with ``observe(seat)`` and
+``step(actions0, actions1, active)`` (agentctl.contracts.SimultaneousGames), registered as
+``kind="multi"`` like turn-based games. agentctl plays it by self-play, seat 0's choice held
+back until seat 1 has chosen, so neither sees the other's bid.
+"""
+
+from __future__ import annotations
+
+import agentctl
+
+AGENTCTL_API = {{api}}  # the hook API version this plugin targets
+
+DEFAULT_CONFIG = {
+    "total_timesteps": 40_000,
+    "num_envs": 16,
+    "num_steps": 32,
+    "gamma": 1.0,
+    "ent_coef": 0.01,
+    "torch_threads": 1,
+    "opponents": {"latest": 0.5, "snapshot": 0.25, "random": 0.25},
+    "env_kwargs": {"cards": 5, "shaping": 0.5},
+}
+
+
+@agentctl.hookimpl
+def register_envs(register) -> None:
+    register("{{name}}", "{{pkg}}.env:make_games", kind="multi", policy="mlp",
+             reference_env="{{pkg}}.env:GoofspielParallelEnv",
+             description="Goofspiel, bid for prizes all at once (scaffolded example: replace with your game)",
+             default_config=DEFAULT_CONFIG)
+'''
+
+SIMULTANEOUS_TEST = '''def test_a_round_scores_the_higher_bid():
+    games = GoofspielGames(num_games=2, cards=3, seed=0, shaping=1.0)
+    prize = games.order[:, 0] + 1
+    # Game 0: seat 0 bids 3 against 1 and wins the prize; game 1: equal bids, nobody scores.
+    games.step(np.array([2, 1]), np.array([0, 1]), np.array([True, True]))
+    assert games.score.tolist() == [[prize[0], 0], [0, 0]]
+    np.testing.assert_allclose(games.step_rewards(), [[prize[0] / 6, -prize[0] / 6], [0, 0]])
+    mine, theirs = games.observe(0)[1], games.observe(1)[1]
+    assert mine.tolist() == [[True, True, False], [True, False, True]]
+    assert theirs.tolist() == [[False, True, True], [True, False, True]]
+
+
+def test_batch_passes_the_simultaneous_games_checks():
+    check_simultaneous_games(make_games(num_envs=8, seed=0))
+
+
+def test_parallel_env_passes_pettingzoo_parallel_api_test():
+    check_parallel_env(GoofspielParallelEnv(cards=4))'''
+
 # -- sequence ----------------------------------------------------------------------------
 SEQUENCE_ENV = '''"""An arithmetic text task: prompts like "3+4=" that a language model completes (no agentctl imports).
 
@@ -421,6 +639,8 @@ def test_task_prompts_repeat_for_a_seed():
 TRAIN = {
     "single": "agentctl train --env {{name}}   # PPO with the plugin's defaults",
     "multi": "agentctl train --env {{name}}   # self-play PPO with the plugin's defaults",
+    "simultaneous": "agentctl train --env {{name}} --run-dir runs/{{name}}   # self-play PPO with the plugin's defaults\n"
+                    "agentctl eval --checkpoint runs/{{name}} --games 200   # win rate against random bids",
     "sequence": "agentctl train --env {{name}} --run-dir runs/{{name}}   # token-level PPO with the plugin's defaults\n"
                 "agentctl sample --checkpoint runs/{{name}} --prompt \"3+4=\" -n 4   # completions of the trained model",
 }
@@ -437,6 +657,14 @@ KINDS = {
                   envdesc="a two-player PettingZoo AEC env",
                   contract="returns agentctl.contracts.TurnBasedGames; PettingZooGames adapts any AEC env, "
                            "a batched numpy engine is much faster"),
+    "simultaneous": dict(env=SIMULTANEOUS_ENV, plugin=SIMULTANEOUS_PLUGIN, test=SIMULTANEOUS_TEST,
+                         deps=', "gymnasium>=1.0", "numpy", "pettingzoo>=1.24"',
+                         test_imports="import numpy as np\n"
+                                      "from {{pkg}}.env import GoofspielGames, GoofspielParallelEnv, make_games\n"
+                                      "from agentctl.testing import check_parallel_env, check_simultaneous_games",
+                         envdesc="a batched simultaneous-move game and a PettingZoo ParallelEnv of one game",
+                         contract="returns agentctl.contracts.SimultaneousGames: observe(seat), "
+                                  "step(actions0, actions1, active), done(), outcome(), optional step_rewards()"),
     "sequence": dict(env=SEQUENCE_ENV, plugin=SEQUENCE_PLUGIN, test=SEQUENCE_TEST, deps="",
                      test_imports="from {{pkg}}.env import answer_score\nfrom {{pkg}}.plugin import make_task",
                      envdesc="a text task: prompts and the reward that scores completions",

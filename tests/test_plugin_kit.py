@@ -49,16 +49,22 @@ def installed(tmp_path):
     return install
 
 
-@pytest.mark.parametrize("kind", ["single", "multi", "sequence"])
+@pytest.mark.parametrize("kind", ["single", "multi", "simultaneous", "sequence"])
 def test_scaffold_installs_lists_and_passes_checks(installed, tmp_path, kind):
     name, root = installed(kind)
     cli = installed.cli
     assert {"pyproject.toml", "README.md"} <= {p.name for p in root.iterdir()}
     envs = cli("envs", check=0).stdout
-    assert any(line.split()[:3] == [name, kind, name] for line in envs.splitlines()), envs
+    registered = "multi" if kind == "simultaneous" else kind  # simultaneous games are multi envs
+    assert any(line.split()[:3] == [name, registered, name] for line in envs.splitlines()), envs
     res = cli("check-plugin", name, check=0)
     assert "result: PASS" in res.stdout and "FAIL " not in res.stdout, res.stdout
     assert f"PASS  env {name}: training smoke test" in res.stdout
+    if kind == "simultaneous":  # the raw contract, the turn view, the ParallelEnv: nothing skipped
+        assert "SKIP" not in res.stdout.replace("0 skipped", ""), res.stdout
+        batched = next(line for line in res.stdout.splitlines() if f"env {name}: batched env" in line)
+        assert "simultaneous:" in batched and "as turns:" in batched, batched
+        assert "parallel_api_test passed (GoofspielParallelEnv)" in res.stdout, res.stdout
     if kind == "sequence":  # every check applies: the task, its reward, the language model, training
         assert "SKIP" not in res.stdout.replace("0 skipped", ""), res.stdout
         for check in ("task", "reward", "policy"):
