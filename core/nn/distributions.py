@@ -57,8 +57,9 @@ class ActionDist:
 
     ``logits`` are ``[..., num_logits]`` (components concatenated), ``mask`` is a bool tensor of
     the same shape (True = legal; CleanRL gridnet convention) or None. Actions are int64
-    ``[...]`` for a single Discrete, ``[..., len(nvec)]`` otherwise. Every row must have at least
-    one legal action per component.
+    ``[...]`` for a single Discrete, ``[..., len(nvec)]`` otherwise. A component with no legal
+    action at all (a parameter the chosen action type ignores, say) is uniform over its values:
+    a finite, constant log-prob and entropy, with zero gradient into its logits.
     """
 
     def __init__(self, nvec: Sequence[int], *, discrete: bool | None = None) -> None:
