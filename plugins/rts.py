@@ -35,7 +35,7 @@ RTS_DEFAULTS = {
 
 def make_games(num_envs: int = 1, seed: int | None = None, map: str = "8x8_basesworkers", max_ticks: int = 2000,
                skip_idle: bool = True, reward_weights: dict | None = None,
-               shaping_anneal_steps: int = 150_000) -> Any:
+               shaping_anneal_steps: int = 150_000, frame_skip: int = 1) -> Any:
     """Batched RTS games: both seats act every step; a step lasts until some unit can choose again.
 
     ``reward_weights`` scale the shaping terms (``harvest``, ``produce``, ``damage``) added to
@@ -47,7 +47,8 @@ def make_games(num_envs: int = 1, seed: int | None = None, map: str = "8x8_bases
 
     try:
         return RtsGames(num_envs, map=map, max_ticks=max_ticks, skip_idle=skip_idle,
-                        reward_weights=reward_weights, shaping_anneal_steps=shaping_anneal_steps)
+                        reward_weights=reward_weights, shaping_anneal_steps=shaping_anneal_steps,
+                        frame_skip=frame_skip)
     except (ValueError, TypeError, OSError) as exc:
         raise UserError(f"rts env_kwargs: {exc}") from None
 

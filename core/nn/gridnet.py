@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from agentctl.nn.distributions import ActionDist
+from agentctl.nn.cell_dist import CellActionDist
 from agentctl.nn.policy import ActorCritic, layer_init
 from torch import nn
 
@@ -49,7 +49,7 @@ class GridNetPolicy(ActorCritic):
                  hidden: int = 128) -> None:
         super().__init__()
         c, h, w = obs_shape
-        self.dist = ActionDist(list(cell_nvec) * (h * w), discrete=False)
+        self.dist = CellActionDist(cell_nvec, h * w)  # computes only on the cells with a choice
         sizes = [(h, w)]  # sizes[i]: the spatial size encoder stage i works at; sizes[-1]: the bottleneck's
         self.down = nn.ModuleList()
         for out in channels:

@@ -13,6 +13,9 @@ batch of simultaneous-move games (the interface two-player trainers drive):
   no-op ticks until a decision point: a tick at which some idle unit may do more than no-op
   (``rules.py``). Units are busy for 5 to 200 ticks, so most ticks offer no choice; skipping them
   is exact and saves the learner most of its steps. ``max_ticks`` still counts every tick.
+  ``frame_skip`` k > 1 plays k - 1 no-op ticks after the orders' tick (before skipping idle
+  ticks): units that finish early wait, as in gym-microrts's ``frame_skip``, for k times fewer
+  decisions per game. Both seats decide at the same steps, so the game stays fair.
 - **Outcome**: +1 seat 0 won, -1 seat 1 won, 0 a draw (the tick cap, or both eliminated at once).
 - **Shaping**: ``step_rewards()`` gives each seat ``factor * sum_k weight_k * delta_k`` for the
   latest step, where ``delta_k`` is how much the seat's counter k grew during the step (skipped
@@ -52,11 +55,14 @@ class RtsGames:
 
     def __init__(self, num_games: int, map: str | Path | RtsMap = "8x8_basesworkers", max_ticks: int = 2000,
                  skip_idle: bool = True, reward_weights: dict[str, float] | None = None,
-                 shaping_anneal_steps: int = 0):
+                 shaping_anneal_steps: int = 0, frame_skip: int = 1):
         if int(num_games) < 1:
             raise ValueError(f"num_games must be at least 1, got {num_games}")
         if int(max_ticks) < 1:
             raise ValueError(f"max_ticks must be at least 1, got {max_ticks}")
+        if not isinstance(frame_skip, (int, np.integer)) or isinstance(frame_skip, bool) or frame_skip < 1:
+            raise ValueError(f"frame_skip must be an integer >= 1, got {frame_skip!r}")
+        self.frame_skip = int(frame_skip)
         if shaping_anneal_steps < 0:
             raise ValueError(f"shaping_anneal_steps must be 0 (no annealing) or more, got {shaping_anneal_steps}")
         # None: the defaults; {}: no shaping; otherwise the keys given replace the defaults' values
@@ -115,7 +121,12 @@ class RtsGames:
             per_seat.append(a.reshape(b, h, w, 7))
         stepped = np.asarray(active, dtype=np.bool_) & ~self.state.done
         before = self._counters()
-        step(self.state, per_seat[0], per_seat[1], active=stepped, skip_idle=self.skip_idle)
+        skip = self.frame_skip
+        step(self.state, per_seat[0], per_seat[1], active=stepped, skip_idle=self.skip_idle and skip == 1)
+        if skip > 1:
+            noop = np.zeros_like(per_seat[0])
+            for k in range(1, skip):  # the orders' ticks are followed by frame_skip - 1 no-op ticks
+                step(self.state, noop, noop, active=stepped, skip_idle=self.skip_idle and k == skip - 1)
         gained = (self._counters() - before).astype(np.float32)  # [B, 2, keys]
         weights = np.array([self.reward_weights[k] for k in _COUNTERS], np.float32)
         self._rewards = (self._shaping_factor() * (gained @ weights)).astype(np.float32)  # 0 where not stepped
