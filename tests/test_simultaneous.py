@@ -251,6 +251,38 @@ def test_learner_in_either_seat_gets_its_own_outcome_and_dense_rewards():
     assert [g["round"] for g in env.games.games.games] == [0, 0, 0, 0]
 
 
+def test_selfplay_state_restores_games_halfway_through_a_step():
+    """A saved self-play env (games pickled with seat 0's bids pending for the learners in
+    seat 1, the random opponent's stream) continues exactly like the original."""
+    def make():
+        games = Bids(6, cards=4, shuffle=True, dense=0.1, seed=5)
+        box, space = games.observation_space, games.action_space
+        pool = OpponentPool(build_mlp(box, space), lambda: build_mlp(box, space), {"random": 1.0}, None, None, 5, 0)
+        return SelfPlayVecEnv(SimultaneousTurns(games), pool)
+
+    def play(env, steps):
+        out = []
+        for _ in range(steps):
+            mask = env._obs()["action_mask"]
+            obs, reward, term, _, _ = env.step(np.argmax(mask, axis=1))
+            out.append((obs["observation"], reward, term))
+        return out
+
+    env = make()
+    env.reset(seed=1)
+    play(env, 3)
+    assert env.games.to_play()[1] == 1  # a learner in seat 1: seat 0's bid is pending
+    saved = env.state_dict()
+    expected = play(env, 12)
+    fresh = make()
+    fresh.reset(seed=99)
+    fresh.load_state_dict(saved)
+    for (o1, r1, t1), (o2, r2, t2) in zip(expected, play(fresh, 12)):
+        np.testing.assert_array_equal(o1, o2)
+        np.testing.assert_array_equal(r1, r2)
+        np.testing.assert_array_equal(t1, t2)
+
+
 class DenseTurns:
     """A turn-based game of two moves (seat 0, then seat 1) in which every move earns its mover
     a dense reward of 1 and the other seat -1; a draw at the end."""
