@@ -201,10 +201,13 @@ def pretrain(env_name: str | None, corpus_path: str | None, steps: int | None, o
 @click.option("--samples", type=click.IntRange(min=1), help="Completions per prompt for pass@k (default: max k).")
 @click.option("--temperature", type=click.FloatRange(min=0, min_open=True),
               help="Sequence envs: sampling temperature (default: the run's).")
+@click.option("--record", type=click.Path(dir_okay=True), metavar="PATH",
+              help="Two-player games: save the first game as a replay: an animated GIF if PATH ends in .gif, "
+                   "else a new folder of PNG frames.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool, seed: int | None, device: str,
              playouts: int, split: str | None, ks: str | None, samples: int | None, temperature: float | None,
-             as_json: bool) -> None:
+             record: str | None, as_json: bool) -> None:
     """Evaluate a checkpoint: mean return +- std over N episodes (win rates for games)."""
     from agentctl.config import check_value
 
@@ -216,7 +219,10 @@ def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool, s
 
     result = evaluate(path, get_host().registry, episodes=episodes, deterministic=not stochastic,
                       seed=seed, device=device, opponent=opponent, playouts=playouts, split=split,
-                      ks=parse_ks(ks) if ks is not None else None, samples=samples, temperature=temperature)
+                      ks=parse_ks(ks) if ks is not None else None, samples=samples, temperature=temperature,
+                      record=record)
+    if record is not None and not as_json:
+        click.echo(f"replay of the first game ({result['record_frames']} frames): {result['record']}")
     if as_json:
         _emit_json(result)
     elif "samples_per_problem" in result:
@@ -263,6 +269,30 @@ def sample(path: str, prompts: tuple[str, ...], count: int, temperature: float |
         else:
             score = "" if r.get("score") is None else f"[{r['score']:+.3f}] "
             click.echo(f"{score}{r['prompt']}|{r['completion']}")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=False)
+@click.option("--env", "env_name", default="go", show_default=True,
+              help="The env to play; each env's player has its own options: agentctl play --env NAME --help.")
+@click.pass_context
+def play(ctx: click.Context, env_name: str) -> None:
+    """Play or watch a game in the terminal (the options after --env are the env's player's)."""
+    from click.core import ParameterSource
+
+    args = list(ctx.args)
+    if ctx.get_parameter_source("env_name") == ParameterSource.DEFAULT and {"-h", "--help"} & set(args):
+        playable = sorted({p.name for p in get_host().registry.all("player")})
+        click.echo(ctx.get_help() + f"\n\nEnvs with a player: {', '.join(playable) or 'none'}. "
+                   "Their options: agentctl play --env NAME --help")
+        return
+    registry = get_host().registry
+    player = registry.player(registry.resolve("env", env_name))
+    command = player.load()
+    if not isinstance(command, click.Command):
+        raise UserError(f"the player of env {env_name!r} (plugin {player.plugin!r}) is not a click command: "
+                        f"{type(command).__name__}")
+    with command.make_context(f"--env {env_name}", args, parent=ctx) as sub:
+        command.invoke(sub)
 
 
 @cli.command()

@@ -17,7 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 import pluggy
-from agentctl.contracts import RegisterEnv, RegisterOpponent, RegisterPolicy, RegisterReward
+from agentctl.contracts import (
+    RegisterEnv,
+    RegisterOpponent,
+    RegisterPlayer,
+    RegisterPolicy,
+    RegisterReward,
+)
 
 HOOK_API_VERSION = 1
 PROJECT = "agentctl"
@@ -77,6 +83,18 @@ def register_opponents(register: RegisterOpponent) -> None:
 def register_rewards(register: RegisterReward) -> None:
     """Register rewards for sequence envs: ``register(name, factory, *, description="")``, where
     ``factory(arg) -> fn(prompts, responses) -> list[float]`` (:class:`agentctl.contracts.RewardFactory`)."""
+
+
+@hookspec
+def register_players(register: RegisterPlayer) -> None:
+    """Register how a person plays or watches an env in the terminal (``agentctl play --env NAME``).
+
+    ``register(env_name, command, *, description="")``: ``command`` is a ``click.Command`` (or
+    ``"pkg.mod:attr"`` naming one, imported only when that env is played) with the env's own
+    options; ``agentctl play --env NAME ARGS...`` runs it with ``ARGS`` (``--help`` shows its
+    options). One player per env; the env's own plugin's wins when several register one.
+    (Added in API 1; optional: an env without a player just cannot be played.)
+    """
 
 
 @hookspec

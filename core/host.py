@@ -38,6 +38,7 @@ REGISTRATION_HOOKS = {
     "register_policies": "policy",
     "register_opponents": "opponent",
     "register_rewards": "reward",
+    "register_players": "player",
 }
 # Plugins the host registers itself, whatever the switches say: name -> module.
 BUILTIN_PLUGINS = {"builtin": "agentctl.builtin"}

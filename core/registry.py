@@ -1,4 +1,4 @@
-"""What plugins register (envs, policies, opponents, rewards) and how names resolve.
+"""What plugins register (envs, policies, opponents, rewards, players) and how names resolve.
 
 Items are stored under their qualified name ``plugin/name``; a short name resolves when
 exactly one plugin registered it. Entry points are ``"pkg.mod:attr"`` strings imported
@@ -19,7 +19,7 @@ from typing import Any
 from agentctl.errors import SpecError, UserError
 
 ENV_KINDS = ("single", "multi", "sequence")
-CATEGORIES = ("env", "policy", "opponent", "reward")
+CATEGORIES = ("env", "policy", "opponent", "reward", "player")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*(:\*)?$")
 _ENTRY_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
@@ -52,7 +52,7 @@ def _check_name(name: Any) -> None:
 
 @dataclass(frozen=True)
 class Spec:
-    """A registered policy builder, opponent or reward function."""
+    """A registered policy builder, opponent, reward function or player (``agentctl play``)."""
 
     category: str
     name: str
@@ -173,6 +173,19 @@ class Registry:
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         listing = " Run `agentctl envs` to list them." if category == "env" else ""
         raise UserError(f"unknown {category} {name!r}.{hint}{listing}")
+
+    def player(self, env: EnvSpec) -> Spec:
+        """The player of ``env`` (the click command ``agentctl play --env NAME`` runs): registered
+        under the env's name, the env's own plugin's first when several plugins register one."""
+        found = [p for p in self.items["player"].values() if p.name in (env.name, env.qualified_name)]
+        own = [p for p in found if p.plugin == env.plugin]
+        if own or len(found) == 1:
+            return (own or found)[0]
+        if found:
+            options = ", ".join(sorted(p.qualified_name for p in found))
+            raise UserError(f"env {env.name!r} has players from several plugins: {options}")
+        playable = sorted({p.name for p in self.items["player"].values()})
+        raise UserError(f"env {env.name!r} has no player; envs with one: {', '.join(playable) or 'none'}")
 
     def _pattern_matches(self, name: str) -> list[EnvSpec]:
         """Envs registered as ``prefix:*`` accept ``prefix:ID`` (passed as ``env_id``)."""

@@ -10,6 +10,7 @@ import numbers
 from typing import Any
 
 import agentctl
+import click
 
 AGENTCTL_API = 1
 
@@ -144,13 +145,29 @@ def _agent_chooser(checkpoint: str | None, board_size: int, playouts: int = 0):
     return choose
 
 
+PLAYOUTS = click.option("--playouts", type=click.IntRange(min=0), default=0, show_default=True,
+                        help="Tree search of N playouts guided by the net per move (0 = the net's greedy move).")
+
+
+@click.command("play")
+@click.option("--checkpoint", type=click.Path(exists=True), help="Go checkpoint or run dir (default: random play).")
+@click.option("--color", type=click.Choice(["black", "white"]), default="black", show_default=True)
+@click.option("--board-size", type=click.IntRange(5, 19), default=9, show_default=True)
+@PLAYOUTS
+def play(checkpoint: str | None, color: str, board_size: int, playouts: int) -> None:
+    """Play the agent in the terminal (moves like D4, pass, undo, resign, quit)."""
+    from agentctl.envs.go.board_text import play_terminal
+
+    play_terminal(_agent_chooser(checkpoint, board_size, playouts), board_size=board_size, human_color=color)
+
+
+@agentctl.hookimpl
+def register_players(register) -> None:
+    register("go", "agentctl.plugins.go:play", description="you against a checkpoint (or random play), GTP coordinates")
+
+
 @agentctl.hookimpl
 def register_commands(cli) -> None:
-    import click
-
-    PLAYOUTS = click.option("--playouts", type=click.IntRange(min=0), default=0, show_default=True,
-                            help="Tree search of N playouts guided by the net per move (0 = the net's greedy move).")
-
     @cli.command("gtp")
     @click.option("--checkpoint", type=click.Path(exists=True), help="Go checkpoint or run dir (default: random play).")
     @click.option("--board-size", type=click.IntRange(5, 19), default=9, show_default=True)
@@ -162,15 +179,3 @@ def register_commands(cli) -> None:
 
         GTPServer(_agent_chooser(checkpoint, board_size, playouts), board_size=board_size, komi=komi,
                   name="agentctl").serve()
-
-    @cli.command("play")
-    @click.option("--env", "env_name", default="go", show_default=True, type=click.Choice(["go"]))
-    @click.option("--checkpoint", type=click.Path(exists=True), help="Go checkpoint or run dir (default: random play).")
-    @click.option("--color", type=click.Choice(["black", "white"]), default="black", show_default=True)
-    @click.option("--board-size", type=click.IntRange(5, 19), default=9, show_default=True)
-    @PLAYOUTS
-    def play(env_name: str, checkpoint: str | None, color: str, board_size: int, playouts: int) -> None:
-        """Play the agent in the terminal (moves like D4, pass, undo, resign, quit)."""
-        from agentctl.envs.go.board_text import play_terminal
-
-        play_terminal(_agent_chooser(checkpoint, board_size, playouts), board_size=board_size, human_color=color)
