@@ -191,7 +191,9 @@ def pretrain(env_name: str | None, corpus_path: str | None, steps: int | None, o
 @click.option("--episodes", "--games", "episodes", type=int, default=10, show_default=True,
               help="Episodes (games, for multi-agent envs; colours alternate).")
 @click.option("--opponent", help="Multi-agent envs: random, snapshot:PATH or a plugin opponent (name[:arg]).")
-@click.option("--stochastic", is_flag=True, help="Sample actions instead of taking the most likely one.")
+@click.option("--stochastic/--deterministic", default=None,
+              help="Sample actions, or take the most likely one (default: the run's eval_deterministic, "
+                   "true unless its env says otherwise).")
 @click.option("--seed", type=int, help="Env seed (default: the run's seed + 10000).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--playouts", type=click.IntRange(min=0), default=0, show_default=True,
@@ -205,7 +207,7 @@ def pretrain(env_name: str | None, corpus_path: str | None, steps: int | None, o
               help="Two-player games: save the first game as a replay: an animated GIF if PATH ends in .gif, "
                    "else a new folder of PNG frames.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
-def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool, seed: int | None, device: str,
+def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool | None, seed: int | None, device: str,
              playouts: int, split: str | None, ks: str | None, samples: int | None, temperature: float | None,
              record: str | None, as_json: bool) -> None:
     """Evaluate a checkpoint: mean return +- std over N episodes (win rates for games)."""
@@ -217,7 +219,7 @@ def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool, s
 
     from agentctl.passk import parse_ks
 
-    result = evaluate(path, get_host().registry, episodes=episodes, deterministic=not stochastic,
+    result = evaluate(path, get_host().registry, episodes=episodes, deterministic=None if stochastic is None else not stochastic,
                       seed=seed, device=device, opponent=opponent, playouts=playouts, split=split,
                       ks=parse_ks(ks) if ks is not None else None, samples=samples, temperature=temperature,
                       record=record)

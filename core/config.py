@@ -117,6 +117,9 @@ class PPOConfig:
                          NON_NEGATIVE)
     eval_games: int = _f(50, "Games per periodic evaluation (half with each colour).", AT_LEAST_ONE)
     eval_opponent: str = _f("random", "Opponent for periodic evaluation.")
+    eval_deterministic: bool = _f(True, "Evaluation (periodic, and `agentctl eval` unless told) plays the most "
+                                        "likely action; False samples, as trained. Per-cell policies (GridNet) "
+                                        "want False: each cell's most likely choice is often no-op.")
     advantage: str = _f("gae", "Advantage estimator: gae (value head, PPO proper); sequence envs also "
                                "grpo (group-normalised rewards) or rloo (leave-one-out baseline), no critic.")
     group_size: int = _f(4, "Sequence envs, grpo/rloo: completions per prompt (num_envs must be a multiple).",

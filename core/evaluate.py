@@ -21,7 +21,7 @@ from agentctl.registry import Registry
 from agentctl.seeding import Stream, int_seed
 
 
-def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, deterministic: bool = True,
+def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, deterministic: bool | None = None,
              seed: int | None = None, device: str = "cpu", opponent: str | None = None,
              playouts: int = 0, split: str | None = None, ks: list[int] | None = None, samples: int | None = None,
              temperature: float | None = None, record: str | None = None) -> dict[str, Any]:
@@ -50,6 +50,8 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
         check_record_path(record)
     state = ckpt.load(path)
     policy, spec, cfg = load_policy(state, registry, device=device)
+    if deterministic is None:  # the run's choice (greedy unless its env says sampling plays better)
+        deterministic = cfg.eval_deterministic
     if record is not None and spec.kind != "multi":
         raise UserError(f"--record applies to two-player games; {spec.name!r} is {spec.kind!r}")
     seed = int_seed(cfg.seed, Stream.EVAL) if seed is None else seed  # a stream training never sees

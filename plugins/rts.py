@@ -30,6 +30,9 @@ RTS_DEFAULTS = {
     "opponents": {"random": 0.5, "latest": 0.25, "snapshot": 0.25},
     "snapshot_every": 10,
     "checkpoint_every": 10,
+    # 64 independent per-cell choices: each cell's single most likely choice is often no-op, so
+    # greedy play can sit still; evaluate the policy as it was trained, by sampling.
+    "eval_deterministic": False,
 }
 
 
