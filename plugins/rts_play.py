@@ -68,7 +68,7 @@ def play(map_name: str | None, checkpoint: str | None, bot: str, opponent: str, 
         seats[1 - seat], names[1 - seat] = _opponent(registry, spec, cfg, opponent, rts_map, seed), opponent
     tty = sys.stdout.isatty()
     play_terminal(rts_map, seats, names, max_ticks=ticks, speed=speed, output=click.echo,
-                  colour=tty, clear=tty and not human)
+                  colour=tty, clear=tty and not human, frame_skip=int(kwargs.get("frame_skip", 1)))
 
 
 def _agent(registry: Any, spec: Any, checkpoint: str | None, map_name: str | None) -> tuple[Any, str, Any]:

@@ -92,20 +92,27 @@ def test_players_resolve_by_env_preferring_the_envs_own_plugin(host):
 
 
 # -- the RTS player ----------------------------------------------------------------------------
-def test_rts_watch_bot_vs_bot_plays_the_engines_game():
-    """The terminal loop asks bots only at decision points; the game must be play_match's."""
-    from agentctl.envs.rts.bots import PassiveBot, WorkerRushBot, play_match
+@pytest.mark.parametrize("frame_skip", [1, 3])
+def test_rts_watch_bot_vs_bot_plays_the_training_game(frame_skip):
+    """The terminal loop asks bots only at decision points (then waits frame_skip - 1 ticks); the
+    game must be the one RtsGames (what training and eval play) gives the same bots."""
+    from agentctl.envs.rts.bots import PassiveBot, WorkerRushBot
+    from agentctl.envs.rts.games import RtsGames
     from agentctl.envs.rts.terminal import play_terminal
 
     rts_map = rts.load_map("8x8_basesworkers")
     lines: list[str] = []
     b0, b1 = WorkerRushBot(seed=1), PassiveBot(seed=0)
     result = play_terminal(rts_map, (lambda o, m: b0.act(o, m), lambda o, m: b1.act(o, m)),
-                           ("workerrush", "passive"), output=lines.append)
-    reference = play_match(WorkerRushBot(seed=1), PassiveBot(seed=0), 1, rts_map)
-    assert reference.wins == 1 and result.winner == 0
+                           ("workerrush", "passive"), output=lines.append, frame_skip=frame_skip)
+    games, c0, c1 = RtsGames(1, map=rts_map, frame_skip=frame_skip), WorkerRushBot(seed=1), PassiveBot(seed=0)
+    games.reset()
+    while not games.done()[0]:
+        (o0, m0), (o1, m1) = games.observe(0), games.observe(1)
+        games.step(c0.act(o0, m0), c1.act(o1, m1), np.ones(1, dtype=bool))
+    assert (result.ticks, result.winner) == (int(games.state.tick[0]), int(games.state.winner[0]))
+    assert result.winner == 0 and 0 < result.ticks < 2000
     assert lines[-1] == f"game over at tick {result.ticks}: blue (workerrush) wins"
-    assert 0 < result.ticks < 2000
 
 
 def test_rts_watch_checkpoint_vs_bot_cli(rts_run):

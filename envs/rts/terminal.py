@@ -2,9 +2,10 @@
 
 ``play_terminal(rts_map, (seat0, seat1))`` plays one game on the engine, one tick at a time.
 A seat is a ``Chooser`` (a policy or a bot: observation and mask in, actions out, exactly what
-``RtsGames`` gives a learner) or ``HUMAN``: a person typing orders. Choosers are asked only at
-decision points (some idle unit can do more than no-op); on other ticks everyone no-ops, which
-is all anyone could do, so the game is the one training plays with ``skip_idle``.
+``RtsGames`` gives a learner) or ``HUMAN``: a person typing orders. Choosers are asked at the
+ticks ``RtsGames`` asks them (decision points: some idle unit can do more than no-op; with
+``frame_skip``, not in the no-op ticks after orders); on other ticks everyone no-ops, which is
+all anyone could do, so a policy or bot plays the very game it plays in training and eval.
 
 Orders name a cell by column letter and row number (``a1`` is the top-left cell)::
 
@@ -72,12 +73,14 @@ class GameResult:
 
 def play_terminal(rts_map: RtsMap, seats: Sequence[Chooser | str], names: Sequence[str] = ("seat 0", "seat 1"),
                   max_ticks: int = 2000, speed: float = 0.0, output: Callable[[str], Any] = print,
-                  input_fn: Callable[[str], str] = input, colour: bool = False, clear: bool = False) -> GameResult:
+                  input_fn: Callable[[str], str] = input, colour: bool = False, clear: bool = False,
+                  frame_skip: int = 1) -> GameResult:
     """Play one game; ``seats[i]`` is a Chooser or ``HUMAN``. Returns how it ended.
 
     ``speed``: ticks per second (0: as fast as possible). A frame (header and grid) is drawn at
     the start, whenever the position changes, and before each human turn; ``clear`` redraws it in
-    place (a terminal), ``colour`` colours the letters by player.
+    place (a terminal), ``colour`` colours the letters by player. ``frame_skip`` k > 1 follows each
+    tick with orders by k - 1 no-op ticks, as ``RtsGames(frame_skip=k)`` does for a policy trained so.
     """
     state = new_games(rts_map, 1, max_ticks=max_ticks)
     h, w = rts_map.height, rts_map.width
@@ -95,15 +98,19 @@ def play_terminal(rts_map: RtsMap, seats: Sequence[Chooser | str], names: Sequen
             shown = position
 
     draw(force=True)
+    wait = 0  # no-op ticks left after the latest orders (frame_skip)
     try:
         while not state.done[0]:
             actions = [np.zeros((1, h, w, 7), dtype=np.int64) for _ in range(2)]
-            if decision_points(state)[0]:
+            if wait > 0:
+                wait -= 1
+            elif decision_points(state)[0]:
+                wait = frame_skip - 1
                 for seat, who in enumerate(seats):
                     mask = action_masks(state, seat)  # (1, H, W, 78)
-                    if not mask[0, :, :, 1:6].any():
-                        continue  # nothing this seat can do but wait
                     if who == HUMAN:
+                        if not mask[0, :, :, 1:6].any():
+                            continue  # nothing you can do but wait
                         draw()
                         situation = (shown, mask[0, :, :, 1:6].any(axis=-1).tobytes())
                         if situation == asked:
