@@ -106,6 +106,21 @@ def test_worker_rush_beats_light_rush_on_a_small_map():
         assert result.wins >= 6, (seat, result)
 
 
+def test_mirrored_bots_do_not_deadlock():
+    # two identical bots that broke ties the same way would walk into the same cell, fail, and try
+    # again forever: every game a draw at max_ticks
+    result = play_match(WorkerRushBot(seed=1), WorkerRushBot(seed=2), 8, MAP)
+    assert result.draws <= 2, result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bot_class", [WorkerRushBot, LightRushBot])
+def test_mirror_matches_favour_neither_seat(bot_class):
+    # the same bot in both seats: a seat bias (e.g. from the grid's row-major order) shows up here
+    result = play_match(bot_class(seed=7), bot_class(seed=8), 256, MAP)
+    assert min(result.wins, result.losses) >= 0.42 * result.games, result  # 2.5 sd below half
+
+
 def start(rows: list[str], stock: int = 5, n: int = 1) -> rts.RtsState:
     text = f"size {len(rows[0])} {len(rows)}\nresources 25\nstart {stock}\n" + "\n".join(rows)
     return rts.new_games(rts.parse_map(text), n)

@@ -146,12 +146,15 @@ class GameTurn:
 
     # -- what the board says ------------------------------------------------------------------
     def idle(self, kind: int) -> list[tuple[int, int]]:
-        """Own units of ``kind`` that may act now and have no order yet this tick.
+        """Own units of ``kind`` that may act now and have no order yet this tick, front line first.
 
-        Busy units' masks allow only no-op, so they are left out.
+        Busy units' masks allow only no-op, so they are left out. The order matters because the
+        first unit to claim a cell gets it; nearest-the-enemy first (ties at random) is the same
+        order from either seat, where the grid's row-major order would favour one seat.
         """
         ys, xs = np.nonzero((self.board.kind[self.g] == kind) & self.mine & self.can_act & (self.out[..., 0] == 0))
-        return list(zip(ys.tolist(), xs.tolist()))
+        front = self.board.to_enemy[1][self.g]
+        return sorted(zip(ys.tolist(), xs.tolist()), key=lambda c: front[c] + self.jitter[c][1])
 
     def count(self, kind: int, busy_with: int | None = None) -> int:
         """How many own units of ``kind`` there are (only those doing ``busy_with``, if given)."""
@@ -173,7 +176,7 @@ class GameTurn:
             return set()
         ys, xs = np.nonzero((b.kind[g] == WORKER) & self.mine)
         committed = lambda y, x: b.carried[g, y, x] > 0 or b.action[g, y, x] in (HARVEST, RETURN)
-        ranked = sorted(zip(ys.tolist(), xs.tolist()), key=lambda c: (not committed(*c), to_pile[c]))
+        ranked = sorted(zip(ys.tolist(), xs.tolist()), key=lambda c: (not committed(*c), to_pile[c] + self.jitter[c][0]))
         return set(ranked[:n])
 
     # -- orders -------------------------------------------------------------------------------
@@ -185,7 +188,10 @@ class GameTurn:
             return False
         span = 2 * REACH + 1
         hp = self.board.hp[self.g]
-        key = lambda t: (hp[y + t // span - REACH, x + t % span - REACH], (t // span - REACH) ** 2 + (t % span - REACH) ** 2)
+
+        def key(t: int) -> tuple:
+            dy, dx = t // span - REACH, t % span - REACH
+            return hp[y + dy, x + dx], dy * dy + dx * dx, self.jitter[y + dy, x + dx, 0]
         self.out[y, x, 0], self.out[y, x, 6] = ATTACK, min(targets.tolist(), key=key)
         return True
 
