@@ -69,6 +69,17 @@ def distances(targets: np.ndarray, passable: np.ndarray) -> np.ndarray:
         dist[...] = relaxed
 
 
+def known_stock(masks: np.ndarray) -> np.ndarray:
+    """(k,) the most each game's stock is sure to hold: the dearest type some idle producer's mask allows.
+
+    The stock is not observed, but a producer's type bits are set exactly when the stock pays for
+    that type (rules.py), so it is at least the cost of the dearest type allowed anywhere in the game.
+    ``masks`` is (k, H, W, 78).
+    """
+    affordable = masks[..., PRODUCE_TYPES:PRODUCE_TYPES + N_UNIT_TYPES].any(axis=(1, 2))  # (k, types)
+    return (affordable * COST).max(axis=1)
+
+
 @dataclass
 class Board:
     """k games decoded from observation planes, from the viewer's side; arrays are (k, H, W)."""
@@ -128,21 +139,18 @@ class GameTurn:
     the stock is known to hold (they would all fail).
     """
 
-    def __init__(self, board: Board, g: int, masks: np.ndarray, out: np.ndarray, jitter: np.ndarray):
+    def __init__(self, board: Board, g: int, masks: np.ndarray, out: np.ndarray, jitter: np.ndarray, budget: int,
+                 can_act: np.ndarray):
         self.board, self.g, self.masks, self.out, self.jitter = board, g, masks, out, jitter
+        self.budget = budget  # what the stock is sure to hold (known_stock); spent as orders are given
         self.claimed: set[tuple[int, int]] = set()
-        self.budget = self._known_stock()
-        self.mine = board.owner[g] == OWN
-        self.can_act = masks[..., MOVE:ATTACK + 1].any(axis=-1)
-
-    def _known_stock(self) -> int:
-        """The most the stock is sure to hold: the dearest type some idle producer's mask allows.
-
-        A producer's type bits are set exactly when the stock pays for that type (rules.py), so the
-        stock is at least the cost of the dearest type allowed anywhere in this game.
-        """
-        affordable = self.masks[..., PRODUCE_TYPES:PRODUCE_TYPES + N_UNIT_TYPES].any(axis=(0, 1))
-        return int(COST[affordable].max(initial=0))
+        # own units as (kind, action in progress, y, x), nearest the enemy first (see ``idle``)
+        ys, xs = np.nonzero(board.owner[g] == OWN)
+        front = board.to_enemy[1][g]
+        cells = sorted(zip(ys.tolist(), xs.tolist()), key=lambda c: front[c] + jitter[c][1])
+        kind, action = board.kind[g], board.action[g]
+        self.units = [(int(kind[c]), int(action[c]), *c) for c in cells]
+        self.ready = {c for c in cells if can_act[c]}  # idle units, whose masks allow more than no-op
 
     # -- what the board says ------------------------------------------------------------------
     def idle(self, kind: int) -> list[tuple[int, int]]:
@@ -152,16 +160,11 @@ class GameTurn:
         first unit to claim a cell gets it; nearest-the-enemy first (ties at random) is the same
         order from either seat, where the grid's row-major order would favour one seat.
         """
-        ys, xs = np.nonzero((self.board.kind[self.g] == kind) & self.mine & self.can_act & (self.out[..., 0] == 0))
-        front = self.board.to_enemy[1][self.g]
-        return sorted(zip(ys.tolist(), xs.tolist()), key=lambda c: front[c] + self.jitter[c][1])
+        return [(y, x) for k, _, y, x in self.units if k == kind and (y, x) in self.ready and self.out[y, x, 0] == 0]
 
     def count(self, kind: int, busy_with: int | None = None) -> int:
         """How many own units of ``kind`` there are (only those doing ``busy_with``, if given)."""
-        mine = (self.board.kind[self.g] == kind) & self.mine
-        if busy_with is not None:
-            mine &= self.board.action[self.g] == busy_with
-        return int(mine.sum())
+        return sum(k == kind and (busy_with is None or a == busy_with) for k, a, _, _ in self.units)
 
     def harvesters(self, n: int) -> set[tuple[int, int]]:
         """The ``n`` workers that should harvest: those already busy with resources, then the nearest.
@@ -174,9 +177,9 @@ class GameTurn:
         to_pile = b.to_pile[1][g]
         if self.count(BASE) == 0 or to_pile.min() >= FAR:
             return set()
-        ys, xs = np.nonzero((b.kind[g] == WORKER) & self.mine)
+        workers = [(y, x) for k, _, y, x in self.units if k == WORKER]
         committed = lambda y, x: b.carried[g, y, x] > 0 or b.action[g, y, x] in (HARVEST, RETURN)
-        ranked = sorted(zip(ys.tolist(), xs.tolist()), key=lambda c: (not committed(*c), to_pile[c] + self.jitter[c][0]))
+        ranked = sorted(workers, key=lambda c: (not committed(*c), to_pile[c] + self.jitter[c][0]))
         return set(ranked[:n])
 
     # -- orders -------------------------------------------------------------------------------
@@ -305,9 +308,10 @@ class ScriptedBot(_SeededBot):
         out = np.zeros((k, h, w, 7), dtype=np.int64)
         board = Board.read(observation)
         jitter = self.rng.random((k, h, w, 4)) * 0.5
-        can_act = masks[..., MOVE:ATTACK + 1].any(axis=-1).any(axis=(1, 2))
-        for g in np.flatnonzero(can_act).tolist():
-            self.play(GameTurn(board, g, masks[g], out[g], jitter[g]))
+        can_act = masks[..., MOVE:ATTACK + 1].any(axis=-1)
+        stock = known_stock(masks)
+        for g in np.flatnonzero(can_act.any(axis=(1, 2))).tolist():
+            self.play(GameTurn(board, g, masks[g], out[g], jitter[g], int(stock[g]), can_act[g]))
         return out.reshape(k, -1)
 
     def play(self, turn: GameTurn) -> None:
