@@ -5,7 +5,7 @@ Every bot sees exactly what a learner sees, from its own seat: the observation p
 (``[k, H*W*78]`` bool, ``layout.py``), and answers ``[k, H*W*7]`` int64 actions. It never reads the
 game state, so a bot can stand in for a learner anywhere, and a bot only gives orders its mask
 allows. The stock of resources is not observed; the mask's produce-type bits say what the stock
-can pay for (see ``GameTurn.budget``).
+can pay for (see ``known_stock``).
 
 - ``PassiveBot`` does nothing: every cell no-ops.
 - ``RandomBot`` plays a uniformly random legal action in every cell.
