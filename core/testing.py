@@ -192,7 +192,7 @@ def check_gym_env(env: Any) -> str:
 
 
 # -- multi-agent envs ------------------------------------------------------------------
-def check_games(games: Any, max_moves: int = 2000, seed: int = 0) -> str:
+def check_games(games: Any, max_moves: int = 10_000, seed: int = 0) -> str:
     """The ``TurnBasedGames`` contract (:mod:`agentctl.contracts`), by random play until every
     game has ended: shapes, a legal move in every live game, ``observe()`` a pure read, inactive
     games untouched, outcomes in {-1, 0, 1}, ``reset_games`` restarting only the given games,
@@ -628,7 +628,7 @@ def check_policy(spec: EnvSpec, registry: Registry, envs: Any) -> str:
     return f"{cfg.policy or spec.policy}: {params:,} parameters, forward and masked sampling ok"
 
 
-def check_opponent(opp: Any, spec: EnvSpec, registry: Registry, max_moves: int = 2000) -> str:
+def check_opponent(opp: Any, spec: EnvSpec, registry: Registry, max_moves: int = 10_000) -> str:
     """The opponent plays both seats of a few games to the end, always legally."""
     from agentctl.assemble import make_envs, make_opponent
     from agentctl.config import resolve

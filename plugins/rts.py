@@ -14,7 +14,7 @@ AGENTCTL_API = 1
 
 RTS_DEFAULTS = {
     # Minutes on a 2-core laptop CPU: enough to beat a random player on the 8x8 map.
-    "total_timesteps": 200_000,
+    "total_timesteps": 150_000,
     "num_envs": 32,
     "num_steps": 64,
     "minibatch_size": 512,
@@ -26,7 +26,7 @@ RTS_DEFAULTS = {
     "clip_vloss": False,
     "torch_threads": 1,
     "policy_kwargs": {"channels": [32, 64], "hidden": 128},
-    "env_kwargs": {"map": "8x8_basesworkers", "max_ticks": 2000},
+    "env_kwargs": {"map": "8x8_basesworkers", "max_ticks": 2000, "frame_skip": 4},
     "opponents": {"random": 0.5, "latest": 0.25, "snapshot": 0.25},
     "snapshot_every": 10,
     "checkpoint_every": 10,

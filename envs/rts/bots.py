@@ -26,7 +26,19 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .layout import ATTACK, DIR_DX, DIR_DY, HARVEST, MASK_OFFSETS, MASK_SIZE, MOVE, PRODUCE, REACH, RETURN
+from .layout import (
+    ACTION_NVEC,
+    ATTACK,
+    DIR_DX,
+    DIR_DY,
+    HARVEST,
+    MASK_OFFSETS,
+    MASK_SIZE,
+    MOVE,
+    PRODUCE,
+    REACH,
+    RETURN,
+)
 from .maps import RtsMap
 from .observation import ACTION, HP, OWNER, RESOURCES, TYPE, WALL, observe
 from .rules import action_masks, step
@@ -260,6 +272,23 @@ class GameTurn:
         return True
 
 
+def fill_unused(actions: np.ndarray, action_mask: np.ndarray) -> np.ndarray:
+    """Give every parameter that a cell's action does not use a legal value, where it has one.
+
+    The rules ignore unused parameters, but a generic checker (``agentctl check-plugin``) can only
+    ask that each component with a legal value takes one, as a sampling policy's do. The bots
+    choose only the parameters they use; this fills the rest with the first legal value.
+    """
+    k = actions.shape[0]
+    a = actions.reshape(k, -1, 7)
+    m = action_mask.reshape(k, -1, MASK_SIZE)
+    for j in range(1, 7):  # the action type (component 0) is always chosen legally
+        comp = m[..., MASK_OFFSETS[j]:MASK_OFFSETS[j] + ACTION_NVEC[j]]
+        chosen = np.take_along_axis(comp, a[..., j:j + 1], axis=-1)[..., 0]
+        a[..., j] = np.where(comp.any(-1) & ~chosen, comp.argmax(-1), a[..., j])
+    return a.reshape(k, -1)
+
+
 class PassiveBot:
     """Never does anything: every cell no-ops. The easiest opponent there is."""
 
@@ -268,7 +297,8 @@ class PassiveBot:
 
     def act(self, observation: np.ndarray, action_mask: np.ndarray, *, game: Any = None,
             index: np.ndarray | None = None) -> np.ndarray:
-        return np.zeros((observation.shape[0], action_mask.shape[1] // MASK_SIZE * 7), dtype=np.int64)
+        return fill_unused(np.zeros((observation.shape[0], action_mask.shape[1] // MASK_SIZE * 7), dtype=np.int64),
+                           action_mask)
 
 
 class _SeededBot:
@@ -312,7 +342,7 @@ class ScriptedBot(_SeededBot):
         stock = known_stock(masks)
         for g in np.flatnonzero(can_act.any(axis=(1, 2))).tolist():
             self.play(GameTurn(board, g, masks[g], out[g], jitter[g], int(stock[g]), can_act[g]))
-        return out.reshape(k, -1)
+        return fill_unused(out.reshape(k, -1), action_mask)
 
     def play(self, turn: GameTurn) -> None:
         raise NotImplementedError
