@@ -25,7 +25,7 @@ def test_check_plugin_rts_passes_every_check():
     bad = [c for c in report.checks if c.status != "PASS"]
     assert not bad, "\n".join(f"{c.status} {c.name}: {c.detail}" for c in bad)
     names = {c.name for c in report.checks}
-    assert {"opponent workerrush", "opponent lightrush", "env rts: pettingzoo parallel_api_test"} <= names
+    assert {"opponent workerrush", "opponent lightrush", "env rts: pettingzoo api_test"} <= names
 
 
 @pytest.mark.parametrize("setting, words", [
