@@ -72,7 +72,7 @@ def play(map_name: str | None, checkpoint: str | None, bot: str, opponent: str, 
 
 
 def _agent(registry: Any, spec: Any, checkpoint: str | None, map_name: str | None) -> tuple[Any, str, Any]:
-    """(chooser or None, its name, config): the checkpoint's greedy policy, or the env's defaults."""
+    """(chooser or None, its name, config): the checkpoint's policy, or the env's defaults."""
     from agentctl import checkpoint as ckpt
     from agentctl.config import resolve
     from agentctl.errors import UserError
@@ -92,8 +92,12 @@ def _agent(registry: Any, spec: Any, checkpoint: str | None, map_name: str | Non
                         "give a run dir or checkpoint of `agentctl train --env rts`")
     policy, _, cfg = load_policy(state, registry, env_kwargs=env_kwargs)
 
-    def choose(obs: Any, mask: Any) -> Any:
-        return act(policy, obs, mask, deterministic=True)
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+
+    def choose(obs: Any, mask: Any) -> Any:  # as the run evaluates: rts samples (its eval_deterministic)
+        return act(policy, obs, mask, deterministic=cfg.eval_deterministic, generator=generator)
 
     return choose, f"checkpoint {checkpoint}", cfg
 
