@@ -19,24 +19,9 @@ from typing import Any
 import numpy as np
 from agentctl.contracts import SimultaneousGames, TurnBasedGames
 from agentctl.seeding import int_seed
+from agentctl.spaces import component_sizes, smallest_period
 
 __all__ = ["DihedralAugment", "PettingZooGames", "SimultaneousTurns", "TurnBasedGames", "random_actions"]
-
-
-def component_sizes(space: Any) -> list[int]:
-    """The sizes of an action space's components: [n] for Discrete, nvec for MultiDiscrete."""
-    nvec = getattr(space, "nvec", None)
-    return [int(space.n)] if nvec is None else [int(n) for n in np.asarray(nvec).reshape(-1)]
-
-
-def period(sizes: list[int]) -> list[int]:
-    """The shortest pattern whose repetition is ``sizes`` (a GridNet space repeats one cell's
-    components for every cell), so per-component work costs len(pattern) array ops, not len(sizes)."""
-    n = len(sizes)
-    for p in range(1, n + 1):
-        if n % p == 0 and sizes[:p] * (n // p) == sizes:
-            return sizes[:p]
-    return sizes
 
 
 def random_actions(space: Any, mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -46,7 +31,7 @@ def random_actions(space: Any, mask: np.ndarray, rng: np.random.Generator) -> np
     u = np.where(mask, rng.random(mask.shape), -1.0)
     if getattr(space, "nvec", None) is None:
         return np.argmax(u, axis=-1)
-    pattern = period(component_sizes(space))
+    pattern = list(smallest_period(component_sizes(space)))
     reps = u.shape[-1] // sum(pattern)
     cells = u.reshape(*u.shape[:-1], reps, sum(pattern))
     parts = np.split(cells, np.cumsum(pattern)[:-1], axis=-1)

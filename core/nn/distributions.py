@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from agentctl.spaces import smallest_period
 
 __all__ = ["ActionDist", "large_negative", "masked_logits"]
 
@@ -38,17 +39,6 @@ def masked_logits(logits: torch.Tensor, mask: torch.Tensor | None) -> torch.Tens
     if mask.dtype != torch.bool:
         mask = mask.bool()
     return logits.masked_fill(~mask, large_negative(logits.dtype))
-
-
-def smallest_period(nvec: Sequence[int]) -> tuple[int, ...]:
-    """The shortest ``P`` with ``nvec == P * k``: ``(4,)`` for ``[4, 4, 4]``, ``(3, 5)`` for
-    ``[3, 5, 3, 5]``, ``nvec`` itself when it does not repeat."""
-    nvec = tuple(nvec)
-    n = len(nvec)
-    for p in range(1, n):
-        if n % p == 0 and nvec == nvec[:p] * (n // p):
-            return nvec[:p]
-    return nvec
 
 
 class ActionDist:
