@@ -20,7 +20,7 @@ DEFAULT_MAX_TICKS = 2000
 @click.option("--map", "map_name", help="A shipped map's name or a map file (default: the checkpoint's, else "
                                         f"{DEFAULT_MAP}).")
 @click.option("--checkpoint", type=click.Path(exists=True),
-              help="RTS checkpoint or run dir: its policy plays greedily (default: --bot plays).")
+              help="RTS checkpoint or run dir: its policy plays as its run evaluates, sampled for rts (default: --bot plays).")
 @click.option("--bot", default="lightrush", show_default=True,
               help="Without --checkpoint, who plays --seat: an opponent name (passive, workerrush, lightrush, random).")
 @click.option("--opponent", default="workerrush", show_default=True,

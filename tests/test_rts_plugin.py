@@ -14,7 +14,7 @@ from agentctl.host import get_host
 
 
 def _cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agentctl.cli", *args], capture_output=True, text=True, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "agentctl.cli", *args], capture_output=True, text=True, cwd=cwd, check=False,
                           timeout=3600)
 
 

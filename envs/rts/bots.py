@@ -104,7 +104,7 @@ class Board:
     wall: np.ndarray  # bool
 
     @classmethod
-    def read(cls, observation: np.ndarray) -> "Board":
+    def read(cls, observation: np.ndarray) -> Board:
         """Decode one-hot ``[k, 28, H, W]`` planes: each group's argmax is the cell's value."""
         group = lambda first, size: observation[:, first:first + size].argmax(axis=1)
         return cls(kind=group(TYPE, N_UNIT_TYPES + 1) - 1, owner=group(OWNER, 3), hp=group(HP, 5),
