@@ -80,7 +80,7 @@ class SimultaneousTurns:
     def __getattr__(self, name: str) -> Any:
         """Optional capabilities of the games (``close``, rendering) pass through."""
         games = self.__dict__.get("games")  # absent while unpickling
-        if games is not None and name in ("close", "render_frame", "render_text"):
+        if games is not None and name in ("close", "render_frame"):
             return getattr(games, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 

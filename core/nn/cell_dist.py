@@ -55,23 +55,24 @@ class CellActionDist(ActionDist):
         return torch.stack([s.argmax(-1) for s in x.split(self.cell_nvec, dim=-1)], dim=-1)
 
     def _layout(self, logits: torch.Tensor, mask: torch.Tensor):
-        """Rows of the cells with a choice: (flat cell index [n], their masked logits [n, width],
-        their components' "has a legal value" [n, C]); N = batch * cells flat cells in all."""
+        """Rows of the cells with a choice: (flat cell index [n], their per-component log-probs
+        [n, width], their components' "has a legal value" [n, C]); N = batch * cells in all."""
         onehot, _ = self._const(logits.device)
         m = mask.reshape(-1, self.width)
         counts = m.to(onehot.dtype) @ onehot  # [N, C] legal values per component
         rows = (counts > 1).any(-1).nonzero().squeeze(-1)
-        x = masked_logits(logits.reshape(-1, self.width)[rows], m[rows])
-        return rows, x, counts[rows] > 0
+        logp = self._cell_log_softmax(masked_logits(logits.reshape(-1, self.width)[rows], m[rows]))
+        return rows, logp, counts[rows] > 0
 
-    def _values(self, x: torch.Tensor, has_legal: torch.Tensor, actions: torch.Tensor):
-        """(log-prob [n], entropy [n]) of rows [n, width] for their actions [n, C]."""
-        onehot, offsets = self._const(x.device)
-        logp = self._cell_log_softmax(x)
-        used = has_legal.to(logp.dtype)
-        chosen = logp.gather(-1, actions + offsets) * used
-        ent = -(logp.exp() * logp) * (used @ onehot.T)  # components with no legal value add nothing
-        return chosen.sum(-1), ent.sum(-1)
+    def _log_prob(self, logp: torch.Tensor, has_legal: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        """[n]: the log-prob of rows' actions [n, C]; components with no legal value add nothing."""
+        _, offsets = self._const(logp.device)
+        return (logp.gather(-1, actions + offsets) * has_legal.to(logp.dtype)).sum(-1)
+
+    def _entropy(self, logp: torch.Tensor, has_legal: torch.Tensor) -> torch.Tensor:
+        """[n]: the rows' entropy over the components that have a legal value."""
+        onehot, _ = self._const(logp.device)
+        return (-(logp.exp() * logp) * (has_legal.to(logp.dtype) @ onehot.T)).sum(-1)
 
     def _per_sample(self, rows: torch.Tensor, values: torch.Tensor, lead: torch.Size) -> torch.Tensor:
         out = torch.zeros(lead.numel(), dtype=values.dtype, device=values.device)
@@ -82,14 +83,12 @@ class CellActionDist(ActionDist):
     def _pick(self, logits: torch.Tensor, mask: torch.Tensor, generator: torch.Generator | None,
               greedy: bool) -> tuple[torch.Tensor, torch.Tensor]:
         lead = logits.shape[:-1]
-        rows, x, has_legal = self._layout(logits, mask)
+        rows, logp, has_legal = self._layout(logits, mask)
         forced = self._cell_argmax(mask.reshape(-1, self.width).to(torch.int8))  # the one legal value, or 0
-        logp = self._cell_log_softmax(x)
         scores = logp if greedy else logp + self._gumbel(logp, generator)
         picked = self._cell_argmax(scores) * has_legal  # no legal value: 0
         actions = forced.index_copy(0, rows, picked)
-        logprob, _ = self._values(x, has_legal, picked)
-        return actions.reshape(*lead, -1), self._per_sample(rows, logprob, lead)
+        return actions.reshape(*lead, -1), self._per_sample(rows, self._log_prob(logp, has_legal, picked), lead)
 
     def sample(self, logits, mask=None, generator=None):
         if mask is None:
@@ -110,10 +109,10 @@ class CellActionDist(ActionDist):
         if mask is None:
             return super().evaluate(logits, actions, mask)
         lead = logits.shape[:-1]
-        rows, x, has_legal = self._layout(logits, mask)
+        rows, logp, has_legal = self._layout(logits, mask)
         cell_actions = actions.reshape(-1, len(self.cell_nvec))[rows].long()
-        logprob, ent = self._values(x, has_legal, cell_actions)
-        return self._per_sample(rows, logprob, lead), self._per_sample(rows, ent, lead)
+        return (self._per_sample(rows, self._log_prob(logp, has_legal, cell_actions), lead),
+                self._per_sample(rows, self._entropy(logp, has_legal), lead))
 
     def log_prob(self, logits, actions, mask=None):
         return self.evaluate(logits, actions, mask)[0]
@@ -121,9 +120,5 @@ class CellActionDist(ActionDist):
     def entropy(self, logits, mask=None):
         if mask is None:
             return super().entropy(logits, mask)
-        lead = logits.shape[:-1]
-        rows, x, has_legal = self._layout(logits, mask)
-        onehot, _ = self._const(x.device)
-        logp = self._cell_log_softmax(x)
-        ent = (-(logp.exp() * logp) * (has_legal.to(logp.dtype) @ onehot.T)).sum(-1)
-        return self._per_sample(rows, ent, lead)
+        rows, logp, has_legal = self._layout(logits, mask)
+        return self._per_sample(rows, self._entropy(logp, has_legal), logits.shape[:-1])
