@@ -152,20 +152,46 @@ def _fmt(x: float | None) -> str:
 
 
 @cli.command()
-@click.option("--env", "env_name", help="Sequence env whose policy_kwargs and pretrain_corpus to use (e.g. codegen).")
+@click.option("--env", "env_name",
+              help="Sequence env whose policy_kwargs and pretrain_corpus to use (e.g. codegen), or with "
+                   "--teacher the env whose policy imitates it (e.g. go).")
+@click.option("--teacher", metavar="NAME[:ARG]",
+              help="Learn from a plugin's teacher's games instead of text (e.g. gnugo:5 for --env go).")
+@click.option("--games", type=int, help="--teacher: games to play (continued from --data) and train on.")
+@click.option("--workers", type=int, default=2, show_default=True, help="--teacher: games played at once.")
+@click.option("--data", "data_path", type=click.Path(dir_okay=False),
+              help="--teacher: the games file, JSON lines (default: teacher_games.jsonl next to --out); "
+                   "a rerun continues it.")
+@click.option("--epochs", type=int, help="--teacher: passes over the games (default 10 without --time-limit).")
+@click.option("--time-limit", "time_limit", type=float, metavar="SECONDS",
+              help="--teacher: stop training after this long (the best epoch so far is kept).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="--teacher: TOML config, as for train (the same net that train --config builds).")
 @click.option("--corpus", "corpus_path", type=click.Path(),
               help="UTF-8 text file (default: the env's pretrain_corpus, the standard library's docstrings or code).")
 @click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps (default: the warm start's recipe).")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Checkpoint to write (default: the env's cached warm start; pretrained.pt with "
                    "--corpus/--steps/--seed).")
-@click.option("--set", "sets", multiple=True, metavar="policy_kwargs.KEY=VALUE", help="Model size (repeatable).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Model size: policy_kwargs.KEY=VALUE (repeatable; with --teacher any config key, as for train).")
 @click.option("--seed", type=int, help="Random seed.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
-def pretrain(env_name: str | None, corpus_path: str | None, steps: int | None, out: str | None,
-             sets: tuple[str, ...], seed: int | None, device: str, as_json: bool) -> None:
-    """Warm-start a language model: next-token training of the built-in GPT on a corpus."""
+def pretrain(env_name: str | None, teacher: str | None, games: int | None, workers: int, data_path: str | None,
+             epochs: int | None, time_limit: float | None, config_path: str | None, corpus_path: str | None,
+             steps: int | None, out: str | None, sets: tuple[str, ...], seed: int | None, device: str,
+             as_json: bool) -> None:
+    """Warm-start a policy: next-token training of the built-in GPT on a corpus, or (--teacher)
+    imitation of a teacher's games."""
+    if teacher is not None:
+        _pretrain_teacher(env_name, teacher, games, workers, data_path, epochs, time_limit, config_path,
+                          corpus_path, steps, out, sets, seed, device, as_json)
+        return
+    given = [flag for flag, value in (("--games", games), ("--data", data_path), ("--epochs", epochs),
+                                      ("--time-limit", time_limit), ("--config", config_path)) if value is not None]
+    if given:
+        raise UserError(f"{', '.join(given)} applies to --teacher pretraining (e.g. --env go --teacher gnugo:5)")
     from agentctl.pretrain import pretrain_command
 
     summary = pretrain_command(get_host().registry, env_name, sets, corpus_path, steps, seed, out, device,
@@ -182,6 +208,37 @@ def pretrain(env_name: str | None, corpus_path: str | None, steps: int | None, o
                       if summary["default"] else
                       f"use it: agentctl train --env {env_name or 'textgen'} --init {summary['checkpoint']}"))
     if summary["interrupted"]:
+        sys.exit(128 + summary["signal"])
+
+
+def _pretrain_teacher(env_name: str | None, teacher: str, games: int | None, workers: int, data_path: str | None,
+                      epochs: int | None, time_limit: float | None, config_path: str | None,
+                      corpus_path: str | None, steps: int | None, out: str | None, sets: tuple[str, ...],
+                      seed: int | None, device: str, as_json: bool) -> None:
+    """``pretrain --teacher``: imitation of a plugin's teacher (see :mod:`agentctl.imitation`)."""
+    from agentctl.config import load_toml
+    from agentctl.imitation import teacher_command
+
+    text_only = [flag for flag, value in (("--corpus", corpus_path), ("--steps", steps)) if value is not None]
+    if text_only:
+        raise UserError(f"{', '.join(text_only)} applies to text pretraining, not --teacher (use --epochs "
+                        "or --time-limit)")
+    summary = teacher_command(get_host().registry, env=env_name, teacher=teacher, games=games, workers=workers,
+                              data_path=data_path, epochs=epochs, time_limit_s=time_limit,
+                              config_file=load_toml(config_path) if config_path else None, sets=sets, seed=seed,
+                              out=out, device=device, quiet=as_json)
+    if as_json:
+        _emit_json({k: v for k, v in summary.items() if k != "history"})
+    else:
+        best = summary["best"]
+        click.echo(f"imitated {summary['teacher']} on {summary['games']:,} games ({summary['positions']:,} positions): "
+                   f"{summary['epochs']:.2f} epochs in {summary['wall_s']:.0f}s "
+                   f"({summary['seconds_per_epoch']:.0f} s/epoch); best validation move accuracy "
+                   f"{best.get('accuracy', float('nan')):.3f}, value mse {best.get('value_mse', float('nan')):.3f}\n"
+                   f"checkpoint: {summary['checkpoint']}\n"
+                   f"use it: agentctl train --env {summary['env']} --init {summary['checkpoint']}")
+    if summary["interrupted"]:
+        click.echo("interrupted; the checkpoint holds the best epoch validated so far", err=True)
         sys.exit(128 + summary["signal"])
 
 

@@ -98,6 +98,35 @@ def register_players(register: RegisterPlayer) -> None:
 
 
 @hookspec
+def register_teachers(register: Any) -> None:
+    """Register teachers: players whose games a policy imitates before self-play
+    (``agentctl pretrain --env ENV --teacher NAME[:ARG]``). (Added in API 1; optional.)
+
+    ``register(name, factory, *, env, description="")``: ``env`` is the env name it plays.
+    ``factory(arg, *, seed, env_kwargs)`` (``arg``: the text after ``:``, else None; raise
+    :class:`agentctl.errors.Unavailable` when a program it needs is missing) returns a teacher:
+
+    - ``generate(path, games, *, workers, progress)``: append demonstration games to ``path``
+      until it holds ``games`` (a partial file is continued, so a rerun resumes);
+      ``progress(done, total)`` is called as games finish; returns the number held.
+    - ``load(path) -> dict``: the file's positions as arrays, ``P`` rows, every game's in order:
+      ``obs`` [P, ...] as the policy observes (the mover's view); ``mask`` bool [P, A]
+      (optional: legal actions); ``action`` int [P]; ``teacher`` bool [P] (the row's action is
+      a policy target); ``value`` float [P] (the game's result for the mover, in [-1, 1]);
+      ``game`` int [P] (which game the row is from: data is split into training and
+      validation by game); ``aux`` {name: array [P, ...]} (targets for a policy's auxiliary
+      heads of that name: a policy may offer ``aux_names``, ``forward_aux(obs) -> (logits,
+      value, {name: prediction})`` and ``aux_loss(name, prediction, target) -> [B]``);
+      ``aux_valid`` bool [P] (the row's aux targets are known). Raise :class:`agentctl.errors.UserError` for a file that does not
+      fit (another board size).
+    - ``symmetry``: ``"dihedral"`` when observations are square boards [C, N, N], actions are
+      the N*N points (row-major) followed by extra actions, and spatial aux targets are
+      [P, N*N]: training then shows each sample through a random rotation/reflection. None
+      otherwise.
+    """
+
+
+@hookspec
 def register_commands(cli: Any) -> None:
     """Add click commands to the ``agentctl`` group: ``cli.add_command(my_command)``.
 

@@ -39,6 +39,7 @@ REGISTRATION_HOOKS = {
     "register_opponents": "opponent",
     "register_rewards": "reward",
     "register_players": "player",
+    "register_teachers": "teacher",
 }
 # Plugins the host registers itself, whatever the switches say: name -> module.
 BUILTIN_PLUGINS = {"builtin": "agentctl.builtin"}

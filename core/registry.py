@@ -1,4 +1,4 @@
-"""What plugins register (envs, policies, opponents, rewards, players) and how names resolve.
+"""What plugins register (envs, policies, opponents, rewards, players, teachers) and how names resolve.
 
 Items are stored under their qualified name ``plugin/name``; a short name resolves when
 exactly one plugin registered it. Entry points are ``"pkg.mod:attr"`` strings imported
@@ -19,7 +19,7 @@ from typing import Any
 from agentctl.errors import SpecError, UserError
 
 ENV_KINDS = ("single", "multi", "sequence")
-CATEGORIES = ("env", "policy", "opponent", "reward", "player")
+CATEGORIES = ("env", "policy", "opponent", "reward", "player", "teacher")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*(:\*)?$")
 _ENTRY_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
@@ -52,14 +52,15 @@ def _check_name(name: Any) -> None:
 
 @dataclass(frozen=True)
 class Spec:
-    """A registered policy builder, opponent, reward function or player (``agentctl play``)."""
+    """A registered policy builder, opponent, reward function, player (``agentctl play``) or
+    teacher (``agentctl pretrain --teacher``)."""
 
     category: str
     name: str
     target: str | Callable
     plugin: str
     description: str = ""
-    env: str | None = None  # opponents: the env they play
+    env: str | None = None  # opponents and teachers: the env they play
 
     @property
     def qualified_name(self) -> str:
@@ -134,8 +135,8 @@ class Registry:
                 _check_target(f"{category} {name!r}", target)
                 description = kwargs.pop("description", "")
                 env = kwargs.pop("env", None)
-                if category == "opponent" and not isinstance(env, str):
-                    raise SpecError(f"opponent {name!r}: pass env='<env name>'")
+                if category in ("opponent", "teacher") and not isinstance(env, str):
+                    raise SpecError(f"{category} {name!r}: pass env='<env name>'")
                 if kwargs:
                     raise SpecError(f"{category} {name!r}: unknown register() arguments {sorted(kwargs)}")
                 item = Spec(category, name, target, plugin, str(description), env)

@@ -90,6 +90,94 @@ def make_gnugo(arg: str | None = None, *, seed: int | None = None, env_kwargs: d
                         "or apt-get install gnugo") from None
 
 
+class GnuGoTeacher:
+    """GnuGo's self-play games as demonstrations for a warm start (``agentctl pretrain --env go
+    --teacher gnugo[:LEVEL]``); the games and their replay live in ``agentctl.envs.go.teacher``.
+    Every position gets the game's result, and, when the game was played out, the final
+    ownership of every point and the final score margin as auxiliary targets."""
+
+    symmetry = "dihedral"  # square boards, actions: the N*N points then pass; ownership [P, N*N]
+
+    def __init__(self, level: int, seed: int, board_size: int, komi: float, history: int) -> None:
+        self.level, self.seed = level, seed
+        self.board_size, self.komi, self.history = board_size, komi, history
+
+    def generate(self, path: str, games: int, *, workers: int = 2, progress: Any = None) -> int:
+        from agentctl.envs.go.gtp_client import GTPError
+        from agentctl.envs.go.teacher import generate
+        from agentctl.errors import UserError
+
+        self._check_file(path)
+        try:
+            return generate(path, games, level=self.level, board_size=self.board_size, komi=self.komi,
+                            workers=workers, seed=self.seed, progress=progress)
+        except GTPError as exc:
+            raise UserError(f"GnuGo failed while generating games into {path}: {exc}") from None
+
+    def load(self, path: str) -> dict[str, Any]:
+        import numpy as np
+        from agentctl.envs.go.teacher import replay
+        from agentctl.errors import UserError
+
+        records = self._check_file(path)
+        if not records:
+            raise UserError(f"games file {path} holds no complete game")
+        try:
+            data = replay(records, self.history)
+        except ValueError as exc:
+            raise UserError(f"games file {path}: {exc}") from None
+        game = np.repeat(np.arange(len(records)), [len(r["moves"]) for r in records])
+        return {"obs": data["obs"], "mask": data["mask"], "action": data["action"], "teacher": data["teacher"],
+                "value": data["value"], "game": game,
+                "aux": {"ownership": data["ownership"], "score": data["score"]}, "aux_valid": data["has_final"]}
+
+    def _check_file(self, path: str) -> list[dict[str, Any]]:
+        """The file's records, refused when they were played on another board, komi or level
+        (generation would mix them; training would build the wrong observations)."""
+        from pathlib import Path
+
+        from agentctl.envs.go.teacher import read_games
+        from agentctl.errors import UserError
+
+        if not Path(path).is_file():
+            return []
+        records = read_games(path)
+        for rec in records[:1]:
+            theirs = (int(rec["board_size"]), float(rec["komi"]), int(rec.get("level", self.level)))
+            ours = (self.board_size, self.komi, self.level)
+            if theirs != ours:
+                raise UserError(f"games file {path} holds {theirs[0]}x{theirs[0]} games, komi {theirs[1]}, "
+                                f"gnugo level {theirs[2]}; this run wants {ours[0]}x{ours[0]}, komi {ours[1]}, "
+                                f"level {ours[2]}: give another --data file or matching settings")
+        return records
+
+
+def make_gnugo_teacher(arg: str | None = None, *, seed: int | None = None, env_kwargs: dict | None = None) -> Any:
+    """``gnugo`` or ``gnugo:LEVEL`` (default level 1) as a teacher; ``$GNUGO`` names the program."""
+    from agentctl.envs.go.gtp_client import GNUGO_LEVELS, find_gnugo
+    from agentctl.errors import Unavailable, UserError
+
+    try:
+        level = int(arg) if arg else 1
+    except ValueError:
+        level = None
+    if level not in GNUGO_LEVELS:
+        raise UserError(f"gnugo level must be an integer {GNUGO_LEVELS.start}..{GNUGO_LEVELS.stop - 1} "
+                        f"(GnuGo's --level), got {arg!r}: use gnugo:0 (weakest) to gnugo:10")
+    if find_gnugo() is None:
+        raise Unavailable("gnugo not found (looked on PATH and /usr/games/gnugo): apt-get install gnugo, "
+                        "or set GNUGO to its path")
+    env_kwargs = env_kwargs or {}
+    return GnuGoTeacher(level, int(seed or 0), int(env_kwargs.get("board_size", 9)),
+                        float(env_kwargs.get("komi", 7.5)), int(env_kwargs.get("history", 4)))
+
+
+@agentctl.hookimpl
+def register_teachers(register) -> None:
+    register("gnugo", "agentctl.plugins.go:make_gnugo_teacher", env="go",
+             description="GnuGo self-play games: gnugo[:LEVEL] (needs the gnugo program)")
+
+
 @agentctl.hookimpl
 def register_envs(register) -> None:
     register("go", "agentctl.plugins.go:make_games", kind="multi", policy="resnet",
