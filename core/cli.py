@@ -378,11 +378,13 @@ def ladder(run: str, games_per_pair: int, players: int, as_json: bool) -> None:
 @click.option("-o", "--output", default="curves.png", show_default=True, help="PNG file to write.")
 @click.option("--metric", "metrics", multiple=True, default=["mean_return"], show_default=True,
               help="metrics.jsonl key to plot (repeat for one panel each, e.g. --metric mean_return --metric mean_kl).")
-def plot(runs: tuple[str, ...], output: str, metrics: tuple[str, ...]) -> None:
+@click.option("--x", "x_axis", type=click.Choice(["steps", "wall", "both"]), default="steps", show_default=True,
+              help="x axis: env steps, wall-clock minutes (resumes continue the clock), or both side by side.")
+def plot(runs: tuple[str, ...], output: str, metrics: tuple[str, ...], x_axis: str) -> None:
     """Plot learning curves from runs' metrics.jsonl as a PNG."""
     from agentctl.plot import plot_runs
 
-    click.echo(f"wrote {plot_runs(list(runs), output, list(metrics))}")
+    click.echo(f"wrote {plot_runs(list(runs), output, list(metrics), x_axis)}")
 
 
 # -- plugin authoring ---------------------------------------------------------------------
