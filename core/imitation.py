@@ -174,7 +174,7 @@ def losses(policy: Any, batch: dict[str, Any], heads: list[str], device: Any) ->
     action = torch.as_tensor(batch["action"], device=device)
     teacher = torch.as_tensor(batch["teacher"], device=device)
     out: dict[str, Any] = {"targets": int(teacher.sum())}
-    zero = logits.sum() * 0.0
+    zero = value.sum() * 0.0  # a 0 that keeps the graph (masked logits would sum to -inf)
     if out["targets"]:
         out["policy"] = F.cross_entropy(logits[teacher], action[teacher])
         out["correct"] = int((logits[teacher].argmax(dim=1) == action[teacher]).sum())
