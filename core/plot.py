@@ -76,8 +76,8 @@ def _missing(runs: list[str], rows: list[list[dict[str, Any]]], metric: str, x: 
     the rows lack the axis's field."""
     have = sorted({k for rs in rows for r in rs for k, v in r.items() if _number(v)})
     if metric in have:
-        return (f"no row of {', '.join(runs)} has both {metric!r} and {_X_KEY[x]!r}: "
-                f"{metric} cannot be drawn against {_X_LABEL[x]}")
+        return (f"no numeric {metric!r} values with a {_X_KEY[x]!r} in {', '.join(runs)}: "
+                f"it cannot be drawn against {_X_LABEL[x]}")
     return f"no numeric {metric!r} values in {', '.join(runs)}; metrics there: {', '.join(have) or 'none'}"
 
 
