@@ -227,13 +227,15 @@ def check_opponent(registry: Registry, spec: EnvSpec, cfg: PPOConfig, name: str)
 
 
 def build_selfplay(registry: Registry, spec: EnvSpec, cfg: PPOConfig, games: Any, policy: Any,
-                   weights: dict[str, float], snapshot_dir: Path | None, seed: int) -> Any:
+                   weights: dict[str, float], snapshot_dir: Path | None, seed: int,
+                   both_seats: bool = False) -> Any:
     """Wrap games and an opponent pool into the learner's vector env; ``seed`` is the root of
-    the pool's streams (opponent draws, snapshot sampling) and of each fixed opponent's."""
+    the pool's streams (opponent draws, snapshot sampling) and of each fixed opponent's.
+    ``both_seats``: the learner plays both seats of its games against ``latest`` (training)."""
     from agentctl.selfplay import LATEST, RANDOM, SNAPSHOT, OpponentPool, SelfPlayVecEnv
 
     build = policy_builder(registry, spec, cfg, games.observation_space, games.action_space)
     fixed = {n: make_opponent(registry, spec, n, cfg, int_seed(seed, i + 1))
              for i, n in enumerate(weights) if n not in (LATEST, SNAPSHOT, RANDOM)}
     pool = OpponentPool(policy, build, weights, fixed, snapshot_dir, cfg.max_snapshots, int_seed(seed, 0))
-    return SelfPlayVecEnv(games, pool)
+    return SelfPlayVecEnv(games, pool, both_seats=both_seats)

@@ -120,6 +120,16 @@ class PPOConfig:
     eval_deterministic: bool = _f(True, "Evaluation (periodic, and `agentctl eval` unless told) plays the most "
                                         "likely action; False samples, as trained. Per-cell policies (GridNet) "
                                         "want False: each cell's most likely choice is often no-op.")
+    both_seats: bool = _f(True, "Multi-agent envs: in games against `latest` the learner plays both seats, so "
+                                "every move is a training transition (twice the data per game; each seat's "
+                                "result from its own view). Games with dense step rewards keep one seat.")
+    aux_coef: dict = _f({}, "Weights of the policy's auxiliary losses by head name (resnet: ownership, score), "
+                            "trained on targets the games reveal when they end (final_targets); a head "
+                            "without a weight is not trained.")
+    init_kl_coef: float = _f(0.0, "With `init`: weight of a KL(initial policy || policy) penalty that holds a "
+                                  "warm start's play while PPO takes over (0 = off).", NON_NEGATIVE)
+    init_kl_steps: int = _f(0, "With init_kl_coef: the penalty fades linearly to 0 over this many steps "
+                               "(0 = it never fades).", NON_NEGATIVE)
     advantage: str = _f("gae", "Advantage estimator: gae (value head, PPO proper); sequence envs also "
                                "grpo (group-normalised rewards) or rloo (leave-one-out baseline), no critic.")
     group_size: int = _f(4, "Sequence envs, grpo/rloo: completions per prompt (num_envs must be a multiple).",
@@ -294,6 +304,9 @@ def validate(cfg: PPOConfig) -> None:
     numbers = all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights)
     if not numbers or not all(w in NON_NEGATIVE for w in weights) or not any(w > 0 for w in weights):
         raise UserError(f"config opponents: weights must be numbers >= 0, not all 0, got {cfg.opponents!r}")
+    if not all(isinstance(w, (int, float)) and not isinstance(w, bool) and w in NON_NEGATIVE
+               for w in cfg.aux_coef.values()):
+        raise UserError(f"config aux_coef: weights must be numbers >= 0, got {cfg.aux_coef!r}")
 
 
 def _to_toml(data: Mapping[str, Any]) -> str:

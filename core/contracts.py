@@ -29,7 +29,8 @@ Two-player zero-sum games (``kind="multi"``)
 * Optional capabilities, checked with ``getattr`` where they are used:
   :class:`SearchableGames` (``search_state(i)``, for play-time tree search),
   :class:`RecordedGames` (``history(i)``, for engines that replay the moves),
-  :class:`RenderableGames` (``render_frame(i)``, for replays: ``agentctl eval --record``).
+  :class:`RenderableGames` (``render_frame(i)``, for replays: ``agentctl eval --record``),
+  :class:`TargetedGames` (``final_targets(index)``, targets for a policy's auxiliary heads).
 * :class:`FramedGames`: a wrapper that shows each game through a per-turn view (board-symmetry
   augmentation, :class:`agentctl.games.DihedralAugment`), and what it exposes to opponents.
 * :class:`SearchState`: one position, as play-time search (:mod:`agentctl.search`) sees it.
@@ -356,6 +357,20 @@ class RecordedGames(Protocol):
     def history(self, index: int) -> Sequence[int]:
         """The actions played in game ``index`` since it started, oldest first, on the real
         board (the games' own action numbering). A new list: the caller may keep it."""
+
+
+@runtime_checkable
+class TargetedGames(Protocol):
+    """Optional for :class:`TurnBasedGames`: what a finished game reveals about every position
+    in it, trained by a policy's auxiliary heads (config ``aux_coef``; e.g. Go's final
+    ownership of each point and score margin). Self-play hands each learner turn of the game
+    its targets as that turn was shown: negated for seat 1 (so only zero-sum quantities fit)
+    and, for a :class:`FramedGames` wrapper with ``show_points``, per-point targets mapped
+    into the turn's frame."""
+
+    def final_targets(self, index: np.ndarray) -> dict[str, np.ndarray]:
+        """For finished games ``index`` (int [k]), from seat 0's view on the real board: name
+        -> array [k, ...] (per-point targets as [k, points], the points the actions number)."""
 
 
 @runtime_checkable

@@ -210,7 +210,7 @@ class PettingZooGames:
 
 
 # Optional TurnBasedGames methods that speak of the real board (see agentctl.contracts).
-_REAL_BOARD_CAPABILITIES = ("search_state", "history", "render_frame")
+_REAL_BOARD_CAPABILITIES = ("search_state", "history", "render_frame", "final_targets")
 
 
 class DihedralAugment:
@@ -288,6 +288,13 @@ class DihedralAugment:
                 out_obs[idx] = _transform(obs[idx], k)
                 out_mask[idx, :nn_] = mask[idx][:, self.gather[k]]
         return out_obs, out_mask
+
+    def show_points(self, frames: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Per-point values of the real board [k, N*N] as shown in ``frames`` [k] (point j of
+        row r is the real point ``gather[frames[r]][j]``): how a target about the board, such
+        as final ownership, lines up with the observation a turn was shown."""
+        values = np.asarray(values)
+        return values[np.arange(len(values))[:, None], self.gather[np.asarray(frames, dtype=np.int64)]]
 
     def to_frame(self, index: np.ndarray, real_actions: np.ndarray) -> np.ndarray:
         """Real-board actions of games ``index`` expressed in their current frames (for

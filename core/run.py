@@ -132,10 +132,10 @@ class Run:
                 "eval_win_rate_low": low, "eval_win_rate_high": high, "eval_draw_rate": result["draw_rate"]}
 
     def refresh_opponents(self) -> None:
-        """Add a snapshot of the learner to the pool when due; redraw the snapshot opponent."""
+        """Add a snapshot of the learner to the pool when due (games started from then on
+        may draw it; games in play keep their opponents)."""
         if self.due(self.cfg.snapshot_every):
             self.pool.add_snapshot(self.trainer.global_step)
-        self.pool.refresh()
 
     def checkpoint(self) -> Path:
         trainer = self.trainer
@@ -283,8 +283,13 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
     else:
         if spec.kind == "multi":
             envs = build_selfplay(registry, spec, cfg, envs, policy, cfg.opponents, run_dir / "snapshots",
-                                  int_seed(cfg.seed, Stream.SELFPLAY))
+                                  int_seed(cfg.seed, Stream.SELFPLAY), both_seats=cfg.both_seats)
         trainer = Trainer(cfg, envs, policy, device)
+        if cfg.init_kl_coef > 0 and state is None:
+            if not cfg.init:
+                trainer.envs.close()
+                raise UserError("init_kl_coef > 0 needs init (the weights the penalty holds the policy near)")
+            trainer.anchor_to_init()
     prior_wall = 0.0
     if state is not None:
         try:

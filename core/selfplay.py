@@ -8,6 +8,16 @@ one a plugin registers, e.g. GnuGo). The learner sees only its own turns, with m
 the reward when the game ends: +1 win, -1 loss, 0 draw from *its* seat. That sign
 bookkeeping lives here once, not in each env.
 
+In games against ``latest`` (config ``both_seats``) the learner plays both seats: the env
+then shows every turn of the game, each from its mover's view, and says so per step
+(``info["next_is_opponent"]``) so advantages flip sign between the two sides. A game's
+snapshot opponent is drawn when the game starts and plays the whole game.
+
+Games that reveal targets when they end (optional ``final_targets(index)``: e.g. Go's final
+ownership and score margin) get them delivered for every learner turn of the game, in the
+frame and from the seat that turn was shown (``info["aux_targets"]``), for a policy's
+auxiliary heads.
+
 The vector env follows Gymnasium's NEXT_STEP autoreset, like every env the collector reads.
 """
 
@@ -92,8 +102,7 @@ class OpponentPool:
         self.snapshot_dir = snapshot_dir
         self.max_snapshots = max_snapshots
         self.snapshots: list[str] = []  # file paths, oldest first
-        self._snapshot_module: torch.nn.Module | None = None
-        self.current_snapshot: str | None = None
+        self._modules: dict[str, torch.nn.Module] = {}  # snapshot path -> its module, built once
 
     # -- snapshots -------------------------------------------------------------------
     def add_snapshot(self, step: int) -> str:
@@ -109,39 +118,46 @@ class OpponentPool:
             self.snapshots.pop(0)  # the file stays on disk for `ladder`-style analysis
         return path
 
-    def refresh(self) -> None:
-        """Pick the snapshot that ``snapshot`` games use until the next refresh."""
-        if not self.snapshots:
-            self.current_snapshot = None
-            return
-        path = self.snapshots[int(self.rng.integers(len(self.snapshots)))]
-        self._load_snapshot(path)
-
-    def _load_snapshot(self, path: str) -> None:
-        if self._snapshot_module is None:
+    def module(self, path: str) -> torch.nn.Module:
+        """The snapshot at ``path`` as a module (loaded once, then cached: a game keeps its
+        snapshot opponent from first move to last, whatever joins the pool meanwhile)."""
+        if path not in self._modules:
             with torch.random.fork_rng(devices=[]):  # building it must not move the global RNG
-                self._snapshot_module = self.make_module().to(next(self.learner.parameters()).device).eval()
-        state = torch.load(path, map_location="cpu", weights_only=False)
-        self._snapshot_module.load_state_dict(state["model"])
-        self.current_snapshot = path
+                module = self.make_module().to(next(self.learner.parameters()).device).eval()
+            module.load_state_dict(torch.load(path, map_location="cpu", weights_only=False)["model"])
+            self._modules[path] = module
+        return self._modules[path]
+
+    def forget_unused(self, in_play: set[str]) -> None:
+        """Drop cached modules of snapshots no longer in the pool nor in a game."""
+        for path in list(self._modules):
+            if path not in in_play and path not in self.snapshots:
+                del self._modules[path]
 
     # -- per game ---------------------------------------------------------------------
     def sample(self, n: int) -> np.ndarray:
         """Opponent name indices for ``n`` new games."""
         return self.rng.choice(len(self.names), size=n, p=self.probs)
 
-    def opponent(self, name_index: int) -> Opponent:
+    def pick_snapshot(self) -> str | None:
+        """The snapshot a new ``snapshot`` game plays against (None before the first one:
+        the game is then played by ``latest``)."""
+        if not self.snapshots:
+            return None
+        return self.snapshots[int(self.rng.integers(len(self.snapshots)))]
+
+    def opponent(self, name_index: int, snapshot: str | None = None) -> Opponent:
         name = self.names[name_index]
-        if name == SNAPSHOT and self.current_snapshot is not None:
-            return PolicyOpponent(self._snapshot_module, self.generator)
+        if name == SNAPSHOT and snapshot is not None:
+            return PolicyOpponent(self.module(snapshot), self.generator)
         if name in (LATEST, SNAPSHOT):
             return PolicyOpponent(self.learner, self.generator)
         return self.fixed[name]
 
     def state_dict(self) -> dict[str, Any]:
         fixed = {name: opp.state_dict() for name, opp in self.fixed.items() if hasattr(opp, "state_dict")}
-        return {"snapshots": list(self.snapshots), "current": self.current_snapshot,
-                "rng": self.rng.bit_generator.state, "generator": self.generator.get_state(), "fixed": fixed}
+        return {"snapshots": list(self.snapshots), "rng": self.rng.bit_generator.state,
+                "generator": self.generator.get_state(), "fixed": fixed}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.snapshots = [p for p in state["snapshots"] if Path(p).exists()]
@@ -153,8 +169,6 @@ class OpponentPool:
         for name, opp_state in state.get("fixed", {}).items():
             if name in self.fixed:  # opponents with state (RNGs) continue where they were
                 self.fixed[name].load_state_dict(opp_state)
-        if state["current"] and Path(state["current"]).exists():
-            self._load_snapshot(state["current"])
 
 
 class SelfPlayVecEnv(gym.vector.VectorEnv):
@@ -162,7 +176,7 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
 
     metadata = {"autoreset_mode": gym.vector.AutoresetMode.NEXT_STEP}
 
-    def __init__(self, games: TurnBasedGames, pool: OpponentPool) -> None:
+    def __init__(self, games: TurnBasedGames, pool: OpponentPool, both_seats: bool = False) -> None:
         self.games = games
         self.pool = pool
         self.num_envs = games.num_games
@@ -178,40 +192,62 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         })
         self.action_space = gym.vector.utils.batch_space(self.single_action_space, self.num_envs)
         self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, self.num_envs)
+        # Both seats are the learner's only in zero-sum games scored at the end: a dense
+        # per-seat reward is not the negative of the other seat's.
+        self.both_seats = bool(both_seats) and getattr(games, "step_rewards", None) is None
         self.opponent_of = np.zeros(self.num_envs, dtype=np.int64)
+        self.snapshot_of: list[str | None] = [None] * self.num_envs
+        self.both = np.zeros(self.num_envs, dtype=bool)  # the learner holds both seats of game i
+        self.mover = self.seat.copy()  # whose turn the learner's current observation of game i is
         self.prev_done = np.zeros(self.num_envs, dtype=bool)
         # Dense rewards (``step_rewards()``, optional) the learner earned since its last turn.
         self.dense = np.zeros(self.num_envs, dtype=np.float32)
+        # The (seat, frame) of each learner turn of the games in play, for their final targets.
+        self.views: list[list[tuple[int, int]]] = [[] for _ in range(self.num_envs)]
+        self._frame = np.zeros(self.num_envs, dtype=np.int64)
 
     def reset(self, *, seed: int | None = None, options: Any = None) -> tuple[dict, dict]:
         self.games.reset(seed=seed)
-        self.pool.refresh()
-        self.opponent_of = self.pool.sample(self.num_envs)
+        self._new_games(np.arange(self.num_envs))
         self.prev_done[:] = False
         self._advance()
         self.dense[:] = 0.0  # earned before the learner's first move: dropped, as on reset steps
         return self._obs(), {}
 
+    def _new_games(self, idx: np.ndarray) -> None:
+        """Draw the opponents of the games just (re)started: a snapshot game's snapshot too."""
+        self.opponent_of[idx] = self.pool.sample(len(idx))
+        for i in idx:
+            name = self.pool.names[int(self.opponent_of[i])]
+            self.snapshot_of[i] = self.pool.pick_snapshot() if name == SNAPSHOT else None
+            self.both[i] = self.both_seats and (name == LATEST or (name == SNAPSHOT and self.snapshot_of[i] is None))
+            self.views[i] = []
+        self.pool.forget_unused({p for p in self.snapshot_of if p is not None})
+
     def _obs(self) -> dict[str, np.ndarray]:
         obs, mask = self.games.observe()
+        self.mover = np.where(self.both, self.games.to_play(), self.seat)
+        frame = getattr(self.games, "frame", None)  # a FramedGames' per-game view, drawn by observe()
+        self._frame = np.zeros(self.num_envs, dtype=np.int64) if frame is None else np.asarray(frame).copy()
         return {"observation": obs, "action_mask": mask}
 
     def _advance(self) -> None:
         """Let opponents move until every unfinished game waits for the learner."""
         for _ in range(100_000):
-            need = ~self.games.done() & (self.games.to_play() != self.seat)
+            need = ~self.games.done() & ~self.both & (self.games.to_play() != self.seat)
             if not need.any():
                 return
             obs, mask = self.games.observe()
             actions = np.zeros((self.num_envs, *self.single_action_space.shape), dtype=np.int64)
-            for k in np.unique(self.opponent_of[need]):
-                idx = np.flatnonzero(need & (self.opponent_of == k))
+            keys = [(int(self.opponent_of[i]), self.snapshot_of[i]) for i in range(self.num_envs)]
+            for key in sorted({keys[i] for i in np.flatnonzero(need)}, key=lambda k: (k[0], k[1] or "")):
+                idx = np.flatnonzero(need & np.array([k == key for k in keys]))
                 try:
-                    actions[idx] = self.pool.opponent(int(k)).act(obs[idx], mask[idx], game=self.games, index=idx)
+                    actions[idx] = self.pool.opponent(*key).act(obs[idx], mask[idx], game=self.games, index=idx)
                 except (UserError, KeyboardInterrupt):
                     raise
                 except Exception as exc:  # e.g. an external engine that died mid-game
-                    raise UserError(f"opponent {self.pool.names[int(k)]!r} failed: {type(exc).__name__}: "
+                    raise UserError(f"opponent {self.pool.names[key[0]]!r} failed: {type(exc).__name__}: "
                                     f"{first_line(exc)}") from exc
             self.games.step(actions, need)
             self._collect_dense()
@@ -220,22 +256,50 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
     def step(self, actions: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray, dict]:
         resetting = self.prev_done.copy()
         playing = ~resetting
+        mover = self.mover.copy()
+        for i in np.flatnonzero(playing):
+            self.views[i].append((int(mover[i]), int(self._frame[i])))
         self.games.step(np.asarray(actions, dtype=np.int64), playing)
         self._collect_dense()
         if resetting.any():
-            idx = np.flatnonzero(resetting)
-            self.games.reset_games(idx)
-            self.opponent_of[idx] = self.pool.sample(len(idx))
+            self.games.reset_games(np.flatnonzero(resetting))
+            self._new_games(np.flatnonzero(resetting))
         self._advance()
         # A game can also end on a reset step (the opponent's opening move ends it): it is
         # reported done (the collector ignores reset steps) and restarts next step.
         done = self.games.done()
-        sign = np.where(self.seat == 0, 1.0, -1.0)
+        sign = np.where(mover == 0, 1.0, -1.0)
         reward = np.where(done & playing, self.games.outcome() * sign, 0.0).astype(np.float32)
         reward += np.where(playing, self.dense, 0.0).astype(np.float32)
         self.dense[:] = 0.0
         self.prev_done = done
-        return self._obs(), reward, done, np.zeros(self.num_envs, dtype=bool), {}
+        info: dict[str, Any] = {"next_is_opponent": playing & self.both & ~done}
+        ended = np.flatnonzero(done & playing)
+        if ended.size and callable(getattr(self.games, "final_targets", None)):
+            info["aux_targets"] = self._final_targets(ended)
+        return self._obs(), reward, done, np.zeros(self.num_envs, dtype=bool), info
+
+    def _final_targets(self, ended: np.ndarray) -> dict[int, dict[str, np.ndarray]]:
+        """Each ended game's targets for every learner turn of it, as that turn was shown:
+        negated for seat 1 (targets are seat 0's), spatial ones through the turn's frame."""
+        targets = self.games.final_targets(ended)
+        show = getattr(self.games, "show_points", None)
+        out = {}
+        for k, i in enumerate(ended):
+            views = self.views[i]
+            self.views[i] = []
+            if not views:
+                continue
+            seats, frames = (np.array(v) for v in zip(*views))
+            sign = np.where(seats == 0, 1.0, -1.0).astype(np.float32)
+            per_turn = {}
+            for name, value in targets.items():
+                rows = np.repeat(np.asarray(value[k], dtype=np.float32)[None], len(views), axis=0)
+                if show is not None and rows.ndim == 2:
+                    rows = show(frames, rows)
+                per_turn[name] = rows * sign.reshape(-1, *[1] * (rows.ndim - 1))
+            out[int(i)] = per_turn
+        return out
 
     def _collect_dense(self) -> None:
         """Add the learner's share of the games' dense rewards (if they give any) for the step
@@ -259,8 +323,10 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
             games: bytes | None = pickle.dumps(self.games)
         except Exception:  # resume then restarts the games (not bit-exact, still correct)
             games = None
-        return {"games": games, "opponent_of": self.opponent_of.copy(),
-                "prev_done": self.prev_done.copy(), "dense": self.dense.copy(), "pool": self.pool.state_dict()}
+        return {"games": games, "opponent_of": self.opponent_of.copy(), "snapshot_of": list(self.snapshot_of),
+                "both": self.both.copy(), "mover": self.mover.copy(), "frame": self._frame.copy(),
+                "views": [list(v) for v in self.views], "prev_done": self.prev_done.copy(),
+                "dense": self.dense.copy(), "pool": self.pool.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         import pickle
@@ -271,5 +337,11 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
             return
         self.games = pickle.loads(state["games"])
         self.opponent_of = state["opponent_of"].copy()
+        self.snapshot_of = [p if p is None or Path(p).exists() else None
+                            for p in state.get("snapshot_of", [None] * self.num_envs)]
+        self.both = state.get("both", np.zeros(self.num_envs, dtype=bool)).copy()
+        self.mover = state.get("mover", self.seat).copy()
+        self._frame = state.get("frame", np.zeros(self.num_envs, dtype=np.int64)).copy()
+        self.views = [list(v) for v in state.get("views", [[] for _ in range(self.num_envs)])]
         self.prev_done = state["prev_done"].copy()
         self.dense = state.get("dense", np.zeros(self.num_envs, dtype=np.float32)).copy()

@@ -112,21 +112,23 @@ def test_pool_snapshots_sample_and_restore(tmp_path):
                 p.add_(1.0)
         pool.add_snapshot(step)
     assert len(pool.snapshots) == 3 and all((tmp_path / f"step_{s:012d}.pt").exists() for s in (10, 20, 30))
-    pool.refresh()
     state = pool.state_dict()
     expected_samples = pool.sample(50)
-    expected_refresh = [pool.refresh() or pool.current_snapshot for _ in range(5)]
+    expected_picks = [pool.pick_snapshot() for _ in range(5)]
 
     fresh = _pool(build_mlp(spaces.Box(0, 1, (5,)), spaces.Discrete(3)),
                   {"latest": 1.0, "snapshot": 1.0, "random": 1.0}, tmp_path=tmp_path, seed=99)
     fresh.load_state_dict(state)
     assert fresh.snapshots == pool.snapshots
     np.testing.assert_array_equal(fresh.sample(50), expected_samples)
-    assert [fresh.refresh() or fresh.current_snapshot for _ in range(5)] == expected_refresh
-    # The snapshot module holds the snapshot's weights, not the learner's.
-    snap = torch.load(fresh.current_snapshot, weights_only=False)["model"]
-    for name, value in fresh._snapshot_module.state_dict().items():
+    assert [fresh.pick_snapshot() for _ in range(5)] == expected_picks
+    assert len(set(expected_picks)) > 1
+    # A snapshot's module holds the snapshot's weights, not the learner's, and is built once.
+    path = expected_picks[0]
+    snap = torch.load(path, weights_only=False)["model"]
+    for name, value in fresh.module(path).state_dict().items():
         assert torch.equal(value, snap[name])
+    assert fresh.module(path) is fresh.module(path)
     # All three names get sampled.
     assert set(np.unique(pool.sample(300))) == {0, 1, 2}
 

@@ -181,6 +181,13 @@ class ActionDist:
         logp = self._log_softmax(masked_logits(logits, mask))
         return -(logp.exp() * logp).sum(-1)
 
+    def kl(self, ref_logits: torch.Tensor, logits: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """KL(ref || this) over legal actions, summed over components -> ``[...]`` (exact, both
+        distributions masked alike: illegal entries have probability 0 under both)."""
+        ref = self._log_softmax(masked_logits(ref_logits, mask))
+        logp = self._log_softmax(masked_logits(logits, mask))
+        return (ref.exp() * (ref - logp)).sum(-1)
+
     def evaluate(
         self, logits: torch.Tensor, actions: torch.Tensor, mask: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -17,15 +17,21 @@ def gae(
     dones: torch.Tensor,
     gamma: float,
     gae_lambda: float,
+    signs: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """GAE over a ``[T, N]`` rollout -> (advantages, returns), both ``[T, N]``.
 
     ``next_values[t]`` is V of the observation step t led to (on truncation: the final
     observation of the ended episode), so truncation bootstraps and termination does not:
 
-        delta_t = r_t + gamma (1 - terminated_t) next_values_t - values_t
-        A_t     = delta_t + gamma lambda (1 - dones_t) A_{t+1}
+        delta_t = r_t + gamma (1 - terminated_t) s_t next_values_t - values_t
+        A_t     = delta_t + gamma lambda (1 - dones_t) s_t A_{t+1}
         R_t     = A_t + values_t
+
+    ``signs`` (s_t, default all +1) is -1 where the next observation belongs to the other side
+    of a zero-sum game (the learner playing both seats of one game): values and rewards are
+    each from their own mover's view, and the opponent's value is the negative of ours, so
+    every later term enters with the product of the signs between (negamax).
 
     The elementwise parts run vectorized in torch; only the length-T recursion is a loop, done
     on CPU numpy (about 1 us per step versus ~10 us of torch dispatch per step).
@@ -33,8 +39,12 @@ def gae(
     dtype = values.dtype if values.dtype in (torch.float32, torch.float64) else torch.float32
     values = values.to(dtype)
     not_term = 1.0 - terminated.to(dtype)
+    if signs is not None:
+        not_term = not_term * signs.to(dtype)
     delta = rewards.to(dtype) + gamma * not_term * next_values.to(dtype) - values
     coef = (gamma * gae_lambda) * (1.0 - dones.to(dtype))
+    if signs is not None:
+        coef = coef * signs.to(dtype)
 
     d = delta.cpu().numpy()
     c = coef.cpu().numpy()

@@ -5,6 +5,13 @@ episode's final observation with ``terminated``/``truncated`` set; the *next* ``
 ignores its action and returns the reset observation with reward 0. We keep that reset step
 in the [T, N] buffer (it holds the final observation, whose value bootstraps a truncated
 episode) but mark it invalid: it is never trained on and adds nothing to episode returns.
+
+Two optional step infos from an env: ``next_is_opponent`` (bool [N]: the next observation is
+the other side's, in a zero-sum game the learner plays both seats of; advantages then flip
+sign, see :func:`agentctl.ppo.advantages.gae`) and ``aux_targets`` ({env index: {name: [k,
+...]}}: targets for the last k transitions of the episode that just ended in that env, for a
+policy's auxiliary heads). Targets for transitions collected in an earlier rollout are
+already trained on and are dropped.
 """
 
 from __future__ import annotations
@@ -56,6 +63,9 @@ class Rollout:
     dones: torch.Tensor
     valid: torch.Tensor
     env_steps: int  # transitions that count as experience (valid ones)
+    signs: torch.Tensor | None = None  # -1 where the next observation is the other side's
+    aux: dict[str, torch.Tensor] | None = None  # name -> [T, N, ...] auxiliary targets
+    aux_valid: torch.Tensor | None = None  # [T, N] the transition's targets arrived
 
 
 class Collector:
@@ -101,6 +111,10 @@ class Collector:
         terminated = np.zeros((T, N), dtype=bool)
         truncated = np.zeros((T, N), dtype=bool)
         valid = np.zeros((T, N), dtype=bool)
+        signs = np.ones((T, N), dtype=np.float32)
+        aux: dict[str, np.ndarray] = {}
+        aux_valid = np.zeros((T, N), dtype=bool)
+        episode_steps: list[list[int]] = [[] for _ in range(N)]  # this rollout's t of each env's episode
         actions = []
         finished: list[tuple[float, int]] = []
         dist = policy.dist
@@ -115,7 +129,7 @@ class Collector:
             buf["logprobs"][t] = logprob
             actions.append(action)
             try:
-                next_obs, reward, term, trunc, _ = self.envs.step(action.cpu().numpy())
+                next_obs, reward, term, trunc, info = self.envs.step(action.cpu().numpy())
             except (UserError, KeyboardInterrupt):
                 raise
             except Exception as exc:
@@ -126,6 +140,16 @@ class Collector:
             terminated[t] = term
             truncated[t] = trunc
             done = np.logical_or(term, trunc)
+            flip = info.get("next_is_opponent") if isinstance(info, dict) else None
+            if flip is not None:
+                signs[t] = np.where(np.asarray(flip, dtype=bool), -1.0, 1.0)
+            for i in np.flatnonzero(ok):
+                episode_steps[i].append(t)
+            targets = info.get("aux_targets") if isinstance(info, dict) else None
+            if targets:
+                self._label(targets, episode_steps, t, aux, aux_valid)
+            for i in np.flatnonzero(done):
+                episode_steps[i] = []
             self.ep_return += np.where(ok, reward, 0.0)
             self.ep_length += ok
             ended = done & ok
@@ -151,8 +175,29 @@ class Collector:
             dones=torch.from_numpy(dones).to(dev, torch.float32),
             valid=torch.from_numpy(valid).to(dev),
             env_steps=int(valid.sum()),
+            signs=torch.from_numpy(signs).to(dev) if (signs < 0).any() else None,
+            aux={k: torch.from_numpy(v).to(dev) for k, v in aux.items()} if aux else None,
+            aux_valid=torch.from_numpy(aux_valid).to(dev) if aux else None,
         )
         return rollout, finished
+
+    def _label(self, targets: dict[int, dict[str, np.ndarray]], episode_steps: list[list[int]], t: int,
+               aux: dict[str, np.ndarray], aux_valid: np.ndarray) -> None:
+        """Write an ended episode's targets onto its transitions in this rollout (its last
+        rows; earlier rows belong to transitions of a rollout already trained on)."""
+        T, N = aux_valid.shape
+        for i, per_name in targets.items():
+            steps = episode_steps[i]
+            for name, rows in per_name.items():
+                rows = np.asarray(rows, dtype=np.float32)
+                if name not in aux:
+                    aux[name] = np.zeros((T, N, *rows.shape[1:]), dtype=np.float32)
+                m = min(len(steps), len(rows))
+                if m:
+                    aux[name][steps[len(steps) - m:], i] = rows[len(rows) - m:]
+            m = min(len(steps), min(len(r) for r in per_name.values()))
+            if m:
+                aux_valid[steps[len(steps) - m:], i] = True
 
     # -- exact resume ---------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -51,7 +51,8 @@ def clip_grad_norm(params: list[torch.nn.Parameter], max_norm: float) -> None:
 
 
 def _flatten_valid(r: Rollout, advantages: torch.Tensor, returns: torch.Tensor) -> dict[str, torch.Tensor]:
-    """[T, N] -> [B] keeping only valid transitions (reset steps are dropped)."""
+    """[T, N] -> [B] keeping only valid transitions (reset steps are dropped); auxiliary
+    targets as ``aux/NAME`` with ``aux_valid``."""
     idx = r.valid.reshape(-1).nonzero().squeeze(-1)
     flat = {
         "obs": r.obs.reshape(-1, *r.obs.shape[2:]),
@@ -63,6 +64,10 @@ def _flatten_valid(r: Rollout, advantages: torch.Tensor, returns: torch.Tensor) 
     }
     if r.masks is not None:
         flat["masks"] = r.masks.reshape(-1, *r.masks.shape[2:])
+    if r.aux is not None and r.aux_valid is not None:
+        flat["aux_valid"] = r.aux_valid.reshape(-1)
+        for name, target in r.aux.items():
+            flat[f"aux/{name}"] = target.reshape(-1, *target.shape[2:])
     if len(idx) == r.valid.numel():
         return flat
     return {k: v[idx] for k, v in flat.items()}
@@ -85,6 +90,32 @@ class Trainer:
         self.update = 0
         self.episodes: list[tuple[float, int]] = []  # (return, length) of every finished episode
         self.params = [p for p in self.policy.parameters() if p.requires_grad]
+        self.aux_coef = {k: float(v) for k, v in cfg.aux_coef.items() if v > 0}
+        if self.aux_coef:
+            have = tuple(getattr(policy, "aux_names", ()))
+            unknown = sorted(set(self.aux_coef) - set(have))
+            if unknown:
+                raise UserError(f"config aux_coef names {unknown}, but policy {type(policy).__name__} has "
+                                f"auxiliary heads {list(have) or 'none'}")
+        self.init_policy: ActorCritic | None = None  # set by ``anchor_to_init`` (config init_kl_coef)
+
+    def anchor_to_init(self) -> None:
+        """Freeze a copy of the policy as it is now (just loaded from ``init``): the KL penalty
+        of ``init_kl_coef`` keeps the learner near it early on."""
+        import copy
+
+        if not hasattr(self.policy.dist, "kl"):
+            raise UserError(f"init_kl_coef needs an action distribution with kl(); "
+                            f"{type(self.policy.dist).__name__} has none")
+        self.init_policy = copy.deepcopy(self.policy).eval().requires_grad_(False)
+
+    def init_kl_weight(self) -> float:
+        cfg = self.cfg
+        if self.init_policy is None or cfg.init_kl_coef <= 0:
+            return 0.0
+        if cfg.init_kl_steps <= 0:
+            return cfg.init_kl_coef
+        return cfg.init_kl_coef * max(0.0, 1.0 - self.global_step / cfg.init_kl_steps)
 
     def step(self) -> dict[str, float]:
         """One rollout and one PPO update; returns metrics for logging."""
@@ -103,10 +134,15 @@ class Trainer:
         t1 = time.perf_counter()
         with torch.no_grad():
             advantages, returns = gae(rollout.rewards, rollout.values, rollout.next_values,
-                                      rollout.terminated, rollout.dones, cfg.gamma, cfg.gae_lambda)
+                                      rollout.terminated, rollout.dones, cfg.gamma, cfg.gae_lambda,
+                                      signs=rollout.signs)
         batch = _flatten_valid(rollout, advantages, returns)
+        init_kl = self.init_kl_weight()
+        if init_kl > 0:
+            with torch.no_grad():  # the anchor's logits, once per update
+                batch["init_logits"] = torch.cat([self.init_policy(o)[0] for o in batch["obs"].split(4096)])
         self.policy.train()
-        metrics = self._optimize(batch, clip)
+        metrics = self._optimize(batch, clip, init_kl)
         self.update += 1
         t2 = time.perf_counter()
         recent = [ret for ret, _ in finished]
@@ -128,9 +164,12 @@ class Trainer:
             raise EnvFailed("produced NaN/inf observations; this is a bug in the env (or its env_kwargs), "
                             "not a training problem")
 
-    def _optimize(self, b: dict[str, torch.Tensor], clip: float) -> dict[str, float]:
+    def _optimize(self, b: dict[str, torch.Tensor], clip: float, init_kl: float = 0.0) -> dict[str, float]:
         cfg, policy, dist, opt = self.cfg, self.policy, self.policy.dist, self.optimizer
         n = b["obs"].shape[0]
+        aux = {name: b[f"aux/{name}"] for name in self.aux_coef if f"aux/{name}" in b}
+        aux_valid = b.get("aux_valid")
+        extra: dict[str, torch.Tensor] = {}  # summed detached extra-loss terms, for logging
         obs, actions, masks = b["obs"], b["actions"], b.get("masks")
         # One gather per minibatch for the four per-transition scalars instead of four.
         cols = torch.stack([b["logprobs"], b["values"], b["advantages"], b["returns"]], dim=1)
@@ -146,15 +185,30 @@ class Trainer:
             for start in range(0, n, cfg.minibatch_size):
                 idx = perm[start:start + cfg.minibatch_size]
                 old_logp, old_values, adv, ret = cols[idx].unbind(1)
-                logits, new_values = policy(obs[idx])
-                new_logp, entropy = dist.evaluate(logits, actions[idx], None if masks is None else masks[idx])
+                mb_mask = None if masks is None else masks[idx]
+                if aux:
+                    logits, new_values, predicted = policy.forward_aux(obs[idx])
+                else:
+                    logits, new_values = policy(obs[idx])
+                new_logp, entropy = dist.evaluate(logits, actions[idx], mb_mask)
                 terms = ppo_loss(
                     new_logp, old_logp, adv, new_values, old_values, ret, entropy, clip_coef=clip,
                     vf_clip_coef=vf_clip, ent_coef=cfg.ent_coef, vf_coef=cfg.vf_coef, norm_adv=cfg.norm_adv,
                 )
-                finite &= torch.isfinite(terms.loss)
+                loss = terms.loss
+                if aux:  # added terms: the PPO loss above is untouched
+                    w = aux_valid[idx].to(new_values.dtype)
+                    for name, target in aux.items():
+                        term = (policy.aux_loss(name, predicted[name], target[idx]) * w).sum() / w.sum().clamp(min=1)
+                        loss = loss + self.aux_coef[name] * term
+                        extra[f"aux_{name}_loss"] = extra.get(f"aux_{name}_loss", 0.0) + term.detach()
+                if init_kl > 0:
+                    term = dist.kl(b["init_logits"][idx], logits, mb_mask).mean()
+                    loss = loss + init_kl * term
+                    extra["init_kl"] = extra.get("init_kl", 0.0) + term.detach()
+                finite &= torch.isfinite(loss)
                 opt.zero_grad(set_to_none=True)
-                terms.loss.backward()
+                loss.backward()
                 if cfg.max_grad_norm > 0:
                     clip_grad_norm(self.params, cfg.max_grad_norm)
                 opt.step()
@@ -173,11 +227,18 @@ class Trainer:
         v, ret = b["values"], b["returns"]
         var_ret = torch.var(ret)
         explained = float(1 - torch.var(ret - v) / var_ret) if var_ret > 0 else float("nan")
-        return {
+        metrics = {
             "loss": terms.loss.item(), "pg_loss": float(terms.pg_loss), "v_loss": float(terms.v_loss),
             "entropy": float(terms.entropy), "approx_kl": float(kl_sum / kl_count),
             "clipfrac": float(terms.clipfrac), "epochs": kl_count, "explained_variance": explained,
         }
+        minibatches = kl_count * -(-n // cfg.minibatch_size)
+        metrics.update({k: float(v) / minibatches for k, v in extra.items()})
+        if aux_valid is not None:
+            metrics["aux_labelled"] = float(aux_valid.float().mean())
+        if init_kl > 0:
+            metrics["init_kl_coef"] = init_kl
+        return metrics
 
     # -- exact resume ---------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -200,10 +261,16 @@ class Trainer:
             "np_rng": self.np_rng.bit_generator.state,
             "collector": self.collector.state_dict(),
             "envs": env_state,
+            "init_model": None if self.init_policy is None else self.init_policy.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.policy.load_state_dict(state["model"])
+        if state.get("init_model") is not None:  # the warm start the KL penalty anchors to
+            import copy
+
+            self.init_policy = copy.deepcopy(self.policy).eval().requires_grad_(False)
+            self.init_policy.load_state_dict(state["init_model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.global_step = state["global_step"]
         self.update = state["update"]

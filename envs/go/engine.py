@@ -696,6 +696,33 @@ class GoEngine:
         w = self.winner.astype(np.int8)
         return np.where(self.done & (w == BLACK), 1, np.where(self.done & (w == WHITE), -1, 0)).astype(np.int8)
 
+    def ownership(self, b: int = 0) -> np.ndarray:
+        """int8 [N*N] who owns each point of board b under area scoring: +1 black, -1 white,
+        0 neither (an empty region reaching both colours, or none). Its sum minus komi is
+        :meth:`scores` (the identity the tests hold it to): the per-point target behind the
+        score, known exactly once a game is over."""
+        nbr, cnt, _ = self._tables()
+        st = self.stones[b]
+        own = np.where(st == BLACK, 1, np.where(st == WHITE, -1, 0)).astype(np.int8)
+        seen = st != EMPTY
+        for p in np.flatnonzero(~seen):
+            if seen[p]:
+                continue
+            region, stack, colours = [], [int(p)], set()
+            seen[p] = True
+            while stack:
+                q = stack.pop()
+                region.append(q)
+                for r in nbr[q, : cnt[q]]:
+                    if st[r] != EMPTY:
+                        colours.add(int(st[r]))
+                    elif not seen[r]:
+                        seen[r] = True
+                        stack.append(int(r))
+            if len(colours) == 1:
+                own[region] = 1 if colours == {BLACK} else -1
+        return own
+
     def board(self, b: int = 0) -> np.ndarray:
         """int8 [N, N] stones of board b (row 0 = top)."""
         return self.stones[b].reshape(self.board_size, self.board_size)

@@ -2,9 +2,10 @@
 
 :class:`GoGames` satisfies agentctl's ``TurnBasedGames`` contract (``num_games``,
 ``observation_space``, ``action_space``, ``reset``, ``reset_games``, ``to_play``, ``observe``,
-``step(actions, active)``, ``done``, ``outcome``) and two optional capabilities: ``search_state(i)``
-(play-time tree search) and ``history(i)`` (the move list, which external engines such as GnuGo
-over GTP replay). It is duck-typed: this module imports nothing of agentctl's core. Seat 0 is
+``step(actions, active)``, ``done``, ``outcome``) and three optional capabilities: ``search_state(i)``
+(play-time tree search), ``history(i)`` (the move list, which external engines such as GnuGo
+over GTP replay) and ``final_targets(index)`` (what a finished game reveals about all its
+positions, for a policy's auxiliary heads: the final owner of every point and the score margin). It is duck-typed: this module imports nothing of agentctl's core. Seat 0 is
 black.
 """
 
@@ -62,6 +63,16 @@ class GoGames:
 
     def outcome(self) -> np.ndarray:
         return self.engine.outcome().astype(np.float32)
+
+    def final_targets(self, index: np.ndarray) -> dict[str, np.ndarray]:
+        """For finished games ``index``, black's view: ``ownership`` [k, N*N] (+1 black, -1
+        white, 0 neither, by area scoring of the final position) and ``score`` [k] (the margin,
+        black - white - komi). A resigned game's final position is not a finished one, but
+        its stones still say who holds what."""
+        index = np.asarray(index, dtype=np.int64).reshape(-1)
+        own = np.stack([self.engine.ownership(int(i)) for i in index]) if index.size else \
+            np.zeros((0, self.board_size ** 2), np.int8)
+        return {"ownership": own.astype(np.float32), "score": self.engine.score[index].astype(np.float32)}
 
     def search_state(self, index: int) -> GoSearchState:
         """A copy of game ``index`` for play-time tree search (``agentctl.search``)."""
