@@ -251,6 +251,9 @@ def imitate(policy: Any, data: Mapping[str, Any], *, symmetry: str | None, setti
     policy.to(device).train()
     rng = np.random.default_rng(settings.seed)
     train_rows, val_rows = split_games(np.asarray(data["game"]), settings.val_fraction, rng)
+    if not len(train_rows):
+        raise UserError(f"{len(val_rows):,} positions from one game: imitation needs 2 games or more "
+                        "(one is held out to validate)")
     heads = aux_heads(policy, data)
     if symmetry not in (None, "dihedral"):
         raise UserError(f"unknown teacher symmetry {symmetry!r} (known: 'dihedral' or None)")
@@ -270,7 +273,7 @@ def imitate(policy: Any, data: Mapping[str, Any], *, symmetry: str | None, setti
 
     def finish_epoch(partial: bool) -> None:
         metrics = validate(policy, data, val_rows, heads, settings, device)
-        row = {"epoch": epoch + (0 if partial else 1), "step": step, "wall_s": time.perf_counter() - t0,
+        row = {"epoch": epoch + 1, "step": step, "wall_s": time.perf_counter() - t0,
                "partial": partial, **{f"train_{k}": v for k, v in running_means().items()},
                **{f"val_{k}": v for k, v in metrics.items()}}
         history.append(row)

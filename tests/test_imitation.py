@@ -101,6 +101,9 @@ def test_split_is_by_game_with_at_least_one_held_out():
     assert len(val) == 3 and len(train) == 27 and not set(game[train]) & set(game[val])
     train, val = split_games(np.zeros(4, int), 0.05, np.random.default_rng(0))  # one game: it validates
     assert len(val) == 4 and len(train) == 0
+    with pytest.raises(UserError, match="needs 2 games or more"):
+        imitate(tiny_policy(), synthetic(games=1), symmetry=None, settings=Settings(time_limit_s=60),
+                save=lambda *a: None)
 
 
 def test_validation_metrics_match_a_direct_forward_pass():
