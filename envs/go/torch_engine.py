@@ -147,7 +147,7 @@ class TorchGoEngine:
             return torch.ones(self.num_boards, dtype=torch.bool, device=self.device)
         t = torch.as_tensor(indices, device=self.device)
         if t.dtype == torch.bool:
-            return t.reshape(-1)
+            return t.reshape(-1).clone()  # a copy: reset(engine.done) must not clear its own mask
         rows = torch.zeros(self.num_boards, dtype=torch.bool, device=self.device)
         return rows.index_fill_(0, t.reshape(-1).long(), True)
 
@@ -390,6 +390,19 @@ class TorchGoEngine:
         return self.stones[b].reshape(self.board_size, self.board_size)
 
     def clone(self) -> TorchGoEngine:
+        return self.select(torch.arange(self.num_boards, device=self.device))
+
+    def select(self, indices) -> TorchGoEngine:
+        """A new engine holding copies of the given boards (indices may repeat)."""
+        idx = torch.as_tensor(indices, device=self.device).long().reshape(-1)
         new = object.__new__(TorchGoEngine)
-        new.__dict__.update({k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in self.__dict__.items()})
+        new.__dict__.update(self.__dict__)  # settings and the shared constant tables
+        for k in _BOARD_FIELDS:
+            new.__dict__[k] = getattr(self, k)[idx].clone()
+        new.num_boards = int(idx.numel())
         return new
+
+
+_BOARD_FIELDS = ("_stones", "_labels", "_ghash", "_libs", "prev", "to_play", "passes", "move_count", "ko_point",
+                 "hashes", "hist_hash", "n_hash", "captures", "last_move", "done", "winner", "score", "repeated",
+                 "resigned", "mask")
