@@ -51,9 +51,9 @@ class Settings:
     epochs: int | None = None
     time_limit_s: float | None = None
     batch_size: int = 256
-    lr: float = 1e-3
+    lr: float = 2e-3
     weight_decay: float = 1e-4
-    warmup_steps: int = 100
+    warmup_steps: int = 20
     value_coef: float = 1.0
     # head name -> weight; 1.0 when absent (config aux_coef, whose PPO default {} means "off",
     # only reweights here: a warm start wants the per-point targets)
