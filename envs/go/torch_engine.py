@@ -132,6 +132,7 @@ class TorchGoEngine:
         self.hashes = zeros(b)
         self.hist_hash = zeros(b, self.max_moves + 1)
         self.n_hash = zeros(b)
+        self._known = zeros(b, self.max_moves + 1)  # hist_hash sorted, then int64 max
         self.captures = zeros(b, 2)
         self.last_move = zeros(b)
         self.done = zeros(b, dtype=torch.bool)
@@ -162,6 +163,7 @@ class TorchGoEngine:
                      (self.repeated, False), (self.resigned, False), (self.mask, True)):
             t.masked_fill_(r.view((-1,) + (1,) * (t.dim() - 1)), v)  # no host sync, unlike t[r] = v
         self._stones[:, :nn].masked_fill_(r[:, None], 0)  # the empty board (hash 0, every move legal)
+        self._known.masked_fill_(r[:, None], _NOT_SEEN)[:, 0].masked_fill_(r, 0)
 
     # ----------------------------------------------------------------- stepping
     def step(self, actions, check: bool = True) -> torch.Tensor:
@@ -186,76 +188,85 @@ class TorchGoEngine:
         return inside & self.mask.gather(1, a.clamp(0, self.num_points)[:, None])[:, 0]
 
     def _apply(self, a: torch.Tensor) -> torch.Tensor:
-        nn = self.num_points
+        nn, nb = self.num_points, self.num_boards
         moved = ~self.done & self._playable(a)
         put = moved & (a < nn)  # a stone is placed
         passed = moved & (a == nn)
         p = torch.where(put, a, nn)  # other boards point at the wall: reads harmless, writes undone
-        c = self.to_play.long()
+        c = self.to_play
         o = 3 - c
         st, lab = self._stones, self._labels
-        # --- the four neighbours of p: colour, group label, its liberties and hash
-        nb = self._nbr[p]
-        ns = st.gather(1, nb).long()
-        nl = lab.gather(1, nb)
+        # --- the four neighbours of p: colour, group label, that group's liberties and hash
+        nbr = self._nbr[p]
+        ns = st.gather(1, nbr)
+        nl = lab.gather(1, nbr)
         ngh = self._ghash.gather(1, nl)
+        joins = put[:, None] & (ns == c[:, None])  # friendly groups: merge with the new stone
+        takes = put[:, None] & (ns == o[:, None]) & (self._libs.gather(1, nl) == 1)  # captured
         first = _first(nl)
-        capture = put[:, None] & (ns == o[:, None]) & (self._libs.gather(1, nl) == 1) & first
-        join = put[:, None] & (ns == c[:, None]) & first
-        same = lab[:, :, None] == nl[:, None, :]  # [B, NN+1, 4]
-        captured = (same & capture[:, None, :]).any(-1)
-        merged = (same & join[:, None, :]).any(-1) | ((self._points == p[:, None]) & put[:, None])
-        key = self._zob[p, c]  # the new stone's key (0 for the wall)
-        new_hash = self.hashes ^ key ^ _xor4(torch.where(capture, ngh, 0))
+        key = self._zob[p, c.long()]  # the new stone's key (0 for the wall)
+        new_hash = self.hashes ^ key ^ _xor4(torch.where(takes & first, ngh, 0))
+        # --- relabel: every label maps to itself, but joined groups -> p and captured ones -> none
+        remap = self._points.repeat(nb, 1)
+        remap.scatter_(1, nl, torch.where(joins, p[:, None], torch.where(takes, nn, nl)))
+        new_lab = remap.gather(1, lab)
+        captured = (new_lab == nn) & (lab != nn)
+        new_lab.scatter_(1, p[:, None], p[:, None])
         ncap = captured.sum(1)
-        eye = ((ns == o[:, None]) | (nb == nn)).all(1)  # played into an opponent's eye
+        eye = ((ns == o[:, None]) | (nbr == nn)).all(1)  # played into an opponent's eye
         lastcap = (captured * self._points).sum(1)  # the captured stone when there is one
         # --- history planes: shift, newest previous position first
         if self.history > 1:
             shifted = torch.cat([st[:, None, :nn], self.prev[:, :-1]], 1)
             self.prev = torch.where(moved[:, None, None], shifted, self.prev)
         # --- board, groups, hashes
-        st = st.masked_fill(captured, 0)
-        st.scatter_(1, p[:, None], torch.where(put, c, st.gather(1, p[:, None])[:, 0].long()).to(st.dtype)[:, None])
-        self._stones = st
-        self._labels = torch.where(merged, p[:, None], lab).masked_fill_(captured, nn)
-        gh = key ^ _xor4(torch.where(join, ngh, 0))
-        self._ghash.scatter_(1, p[:, None], torch.where(put, gh, self._ghash.gather(1, p[:, None])[:, 0])[:, None])
-        self.captures += torch.nn.functional.one_hot(c - 1, 2) * ncap[:, None]
+        self._stones = st.masked_fill(captured, 0).scatter_(1, p[:, None], torch.where(put, c, 3)[:, None])
+        self._labels = new_lab
+        gh = key ^ _xor4(torch.where(joins & first, ngh, 0))
+        self._ghash.scatter_(1, p[:, None], torch.where(put, gh, 0)[:, None])  # (the wall's stays 0)
+        self.captures += torch.nn.functional.one_hot(c.long() - 1, 2) * ncap[:, None]
         self.ko_point = torch.where(put, torch.where(eye & (ncap == 1), lastcap, -1),
                                     torch.where(passed, -1, self.ko_point))
         self.hashes = torch.where(put, new_hash, self.hashes)
-        if self.repetition_ends_game:
-            rep = put & self._seen(new_hash[:, None])[:, 0]
-        else:
-            rep = torch.zeros_like(put)
-        slot = self.n_hash.clamp(max=self.max_moves)[:, None]
-        self.hist_hash.scatter_(1, slot, torch.where(put, new_hash, self.hist_hash.gather(1, slot)[:, 0])[:, None])
-        self.n_hash += put
+        rep = put & self._seen(new_hash[:, None])[:, 0] if self.repetition_ends_game else torch.zeros_like(put)
+        self._remember(new_hash, put)
         # --- turn and end of game
         self.passes = torch.where(passed, self.passes + 1, torch.where(put, 0, self.passes))
         self.move_count += moved
         self.last_move = torch.where(moved, a, self.last_move)
-        self.to_play = torch.where(moved, o, c).to(torch.int8)
+        self.to_play = torch.where(moved, o, c)
         self.repeated |= rep
         ended = moved & ~rep & ((self.passes >= 2) | (self.move_count >= self.max_moves))
         self.done |= rep | ended
         self.winner.masked_fill_(rep, 0)
         self.score.masked_fill_(rep, 0.0)
-        if ended.any():
-            sc = self._area_scores(ended)
-            self.score = torch.where(ended, sc, self.score)
-            win = torch.where(sc > 0, BLACK, torch.where(sc < 0, WHITE, 0)).to(torch.int8)
-            self.winner = torch.where(ended, win, self.winner)
+        idx = ended.nonzero()[:, 0]  # the one host sync of an unchecked step
+        if idx.numel():
+            sc = self._area_scores(idx)
+            self.score[idx] = sc
+            self.winner[idx] = torch.where(sc > 0, BLACK, torch.where(sc < 0, WHITE, 0)).to(torch.int8)
         self._refresh()
         return moved
+
+    def _remember(self, h: torch.Tensor, rows: torch.Tensor) -> None:
+        """Append hash h to the history of ``rows``, in order (``hist_hash``) and sorted
+        (``_known``, padded with int64 max, searched by :meth:`_seen`)."""
+        slot = self.n_hash.clamp(max=self.max_moves)[:, None]
+        self.hist_hash.scatter_(1, slot, torch.where(rows, h, self.hist_hash.gather(1, slot)[:, 0])[:, None])
+        self.n_hash += rows
+        known = self._known
+        at = torch.searchsorted(known, h[:, None])
+        j = torch.arange(known.shape[1], device=self.device)
+        before = torch.cat([known[:, :1], known[:, :-1]], 1)  # known[j - 1]: the tail moves right
+        inserted = torch.where(j < at, known, torch.where(j == at, h[:, None], before))
+        self._known = torch.where(rows[:, None], inserted, known)
 
     def _refresh(self) -> None:
         """Liberties of every group and the legal-move mask, from stones, labels, hashes."""
         nn, b = self.num_points, self.num_boards
         st, lab = self._stones, self._labels
         nbr = self._nbr[:nn]
-        nbs = st[:, nbr].long()  # [B, NN, 4] neighbour colours
+        nbs = st[:, nbr]  # [B, NN, 4] neighbour colours
         nbl = lab[:, nbr]  # [B, NN, 4] neighbour group labels
         first = _first(nbl)
         empty = st[:, :nn] == 0
@@ -266,38 +277,34 @@ class TorchGoEngine:
         self._libs = libs
         # --- legal points: empty, not the ko point, and not suicide ...
         nlib = libs.gather(1, nbl.view(b, -1)).view(b, nn, 4)
-        c = self.to_play.long()[:, None, None]
+        c = self.to_play[:, None, None]
         atari = (nbs == 3 - c) & (nlib == 1)  # opponent groups this move captures
         breathes = (nbs == 0) | ((nbs == c) & (nlib > 1)) | atari
         legal = empty & (self._points[:nn] != self.ko_point[:, None]) & breathes.any(-1)
         if self.ko_rule == "superko":  # ... nor repeating an earlier position
             ngh = self._ghash.gather(1, nbl.view(b, -1)).view(b, nn, 4)
-            after = (self.hashes[:, None] ^ self._zob_by_colour[c[:, 0, 0]]
+            after = (self.hashes[:, None] ^ self._zob_by_colour[self.to_play.long()]
                      ^ _xor4(torch.where(atari & first, ngh, 0)))
             legal &= ~self._seen(after)
         self.mask = torch.cat([legal, torch.ones_like(legal[:, :1])], 1) & ~self.done[:, None]
 
     def _seen(self, h: torch.Tensor) -> torch.Tensor:
         """bool [B, K]: hash h[b, k] is among board b's earlier positions (exact)."""
-        m = self.hist_hash.shape[1]
-        valid = torch.arange(m, device=self.device) < self.n_hash[:, None]
-        known = torch.where(valid, self.hist_hash, _NOT_SEEN).sort(1).values
-        i = torch.searchsorted(known, h.contiguous())
-        return (i < self.n_hash[:, None]) & (known.gather(1, i.clamp(max=m - 1)) == h)
+        i = torch.searchsorted(self._known, h.contiguous())
+        hit = self._known.gather(1, i.clamp(max=self._known.shape[1] - 1)) == h
+        return hit & (i < self.n_hash[:, None])  # (a hash equal to the padding is no hit)
 
-    def _area_scores(self, rows: torch.Tensor | None = None) -> torch.Tensor:
+    def _area_scores(self, idx: torch.Tensor | None = None) -> torch.Tensor:
         """Tromp-Taylor: black stones + empty points reaching only black, minus the same for
-        white, minus komi (float64 [B]; only ``rows`` are computed, the rest are -komi)."""
+        white, minus komi; float64 for boards ``idx`` (default all)."""
         nn = self.num_points
-        st = self._stones
-        empty = st == 0
-        reach = torch.stack([st == BLACK, st == WHITE], 1)  # [B, 2, NN+1]: reaches black / white
-        if rows is not None:
-            reach &= rows[:, None, None]
+        st = self._stones if idx is None else self._stones[idx]
+        empty = (st == 0)[:, None]
+        reach = torch.stack([st == BLACK, st == WHITE], 1)  # [k, 2, NN+1]: reaches black / white
         while True:  # grow through empty points; a round per step of the longest path
             before = reach
             for _ in range(4):
-                reach = reach | (empty[:, None] & reach[:, :, self._nbr].any(-1))
+                reach = reach | (empty & reach[:, :, self._nbr].any(-1))
             if torch.equal(reach, before):
                 break
         rb, rw = reach[:, 0, :nn], reach[:, 1, :nn]
@@ -351,6 +358,7 @@ class TorchGoEngine:
         self._ghash[b] = torch.as_tensor(ghash)
         self.hashes[b] = int(h)
         self.hist_hash[b, 0] = int(h)
+        self._known[b, 0] = int(h)
         self.to_play[b] = to_play
         self._refresh()
 
@@ -404,5 +412,5 @@ class TorchGoEngine:
 
 
 _BOARD_FIELDS = ("_stones", "_labels", "_ghash", "_libs", "prev", "to_play", "passes", "move_count", "ko_point",
-                 "hashes", "hist_hash", "n_hash", "captures", "last_move", "done", "winner", "score", "repeated",
+                 "hashes", "hist_hash", "_known", "n_hash", "captures", "last_move", "done", "winner", "score", "repeated",
                  "resigned", "mask")
