@@ -12,6 +12,10 @@ Prints one JSON line per (peer, size):
    "ratio_parallel": ...}
 ``ratio``: ours on one thread (serial numba kernels, the default) / peer (one thread);
 ``ratio_parallel``: ours with ``parallel=True`` (numba prange over all cores).
+``torch_cpu_steps_per_s``: the torch engine (``TorchGoEngine``, same rules) on the CPU with
+``--torch-threads`` threads, same batch; ``torch_cuda_steps_per_s`` (only when CUDA is available):
+{batch: steps/s} on the GPU.  Its random moves are drawn on the device (argmax of uniform noise
+over the legal mask) and stepped unchecked, as they are legal by construction.
 
 Usage: python benchmarks/go_vs_pettingzoo.py [--sizes 9 19] [--batch 1024] [--seconds 3]
 """
@@ -50,6 +54,32 @@ def bench_ours(n: int, batch: int, seconds: float, parallel: bool = False) -> fl
             break
     assert obs.shape[0] == batch and mask.shape[0] == batch
     return steps / el
+
+
+def bench_torch(n: int, batch: int, seconds: float, device: str = "cpu") -> float:
+    import torch
+    from agentctl.envs.go.torch_engine import TorchGoEngine
+    env = TorchGoEngine(batch, board_size=n, device=device)
+    gen = torch.Generator(device=device).manual_seed(0)
+    for _ in range(3):  # warm-up (allocator, CUDA context)
+        env.step(env.random_actions(gen), check=False)
+        env.observations()
+    env.reset()
+    steps = torch.zeros((), dtype=torch.int64, device=device)
+    t0 = time.perf_counter()
+    while True:
+        steps += (~env.done).sum()
+        env.step(env.random_actions(gen), check=False)
+        obs = env.observations()
+        mask = env.legal_mask()
+        env.reset(env.done)
+        if device != "cpu":
+            torch.cuda.synchronize()
+        el = time.perf_counter() - t0
+        if el > seconds:
+            break
+    assert obs.shape[0] == batch and mask.shape[0] == batch
+    return int(steps) / el
 
 
 def bench_pettingzoo(n: int, seconds: float) -> float:
@@ -94,11 +124,20 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=1024)
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--peers", nargs="+", default=["pettingzoo", "openspiel"])
+    ap.add_argument("--torch-threads", type=int, default=2)
+    ap.add_argument("--cuda-batches", type=int, nargs="+", default=[1024, 4096])
     args = ap.parse_args(argv)
     import numba
+    import torch
+    torch.set_num_threads(args.torch_threads)
     for n in args.sizes:
         ours = bench_ours(n, args.batch, args.seconds)
         ours_par = bench_ours(n, args.batch, args.seconds, parallel=True)
+        extra = {"torch_threads": args.torch_threads,
+                 "torch_cpu_steps_per_s": round(bench_torch(n, args.batch, args.seconds))}
+        if torch.cuda.is_available():
+            extra["torch_cuda_steps_per_s"] = {
+                str(b): round(bench_torch(n, b, args.seconds, "cuda")) for b in args.cuda_batches}
         for peer in args.peers:
             try:
                 fn = {"pettingzoo": bench_pettingzoo, "openspiel": bench_openspiel}[peer]
@@ -114,7 +153,7 @@ def main(argv=None):
                 "ours_steps_per_s": round(ours), "peer_steps_per_s": round(p),
                 "ratio": round(ours / p, 2),
                 "ours_parallel_steps_per_s": round(ours_par),
-                "ratio_parallel": round(ours_par / p, 2)}), flush=True)
+                "ratio_parallel": round(ours_par / p, 2), **extra}), flush=True)
 
 
 if __name__ == "__main__":
