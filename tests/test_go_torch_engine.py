@@ -8,19 +8,20 @@ from agentctl.envs.go.torch_engine import TorchGoEngine
 
 # ----------------------------------------------------------------------------- agreement
 
-FIELDS = ("stones", "prev", "to_play", "passes", "move_count", "ko_point", "captures", "last_move", "done",
-          "winner", "repeated", "n_hash", "mask")
+FIELDS = ("stones", "prev", "to_play", "passes", "move_count", "ko_point", "captures", "last_move",
+          "done", "winner", "repeated", "n_hash", "mask")
 
 
 def assert_same(g: GoEngine, t: TorchGoEngine, step: int) -> None:
     for f in FIELDS:
         want, got = getattr(g, f), getattr(t, f).cpu().numpy()
-        assert np.array_equal(want, got), f"{f} differs after step {step} on boards {np.argwhere(want != got)[:3, 0]}"
-    assert np.array_equal(g.hashes.view(np.int64), t.hashes.numpy()), f"hashes differ after step {step}"
+        boards = np.argwhere(want != got)[:3, 0]
+        assert np.array_equal(want, got), f"{f} differs after step {step} on boards {boards}"
+    assert np.array_equal(g.hashes.view(np.int64), t.hashes.numpy()), f"hashes, step {step}"
     k = g.n_hash.max()
     assert np.array_equal(g.hist_hash[:, :k].view(np.int64), t.hist_hash[:, :k].numpy())
     assert np.allclose(g.score, t.score.numpy()), f"scores differ after step {step}"
-    assert np.array_equal(g.observations(), t.observations().numpy()), f"observations differ after step {step}"
+    assert np.array_equal(g.observations(), t.observations().numpy()), f"observations, step {step}"
 
 
 def superko_refusals(t: TorchGoEngine) -> int:
@@ -37,7 +38,8 @@ def superko_refusals(t: TorchGoEngine) -> int:
     (9, 64, 0, 170, {}, ()),
     (9, 64, 1, 170, {"ko_rule": "simple"}, ()),
     (5, 64, 2, 400, {"max_moves": 300}, ("superko",)),
-    (5, 64, 3, 400, {"max_moves": 300, "ko_rule": "simple", "repetition_ends_game": True}, ("repeated",)),
+    (5, 64, 3, 400, {"max_moves": 300, "ko_rule": "simple", "repetition_ends_game": True},
+     ("repeated",)),
     (5, 32, 4, 120, {"history": 1, "komi": 0.0}, ()),
     (13, 16, 5, 340, {}, ()),
 ])
@@ -225,7 +227,8 @@ def test_select_and_clone_are_independent_copies():
     for _ in range(12):
         e.step(e.random_actions(gen))
     s, c = e.select([2, 2, 0]), e.clone()
-    assert s.num_boards == 3 and torch.equal(s.stones[1], e.stones[2]) and torch.equal(s.mask[2], e.mask[0])
+    assert s.num_boards == 3 and torch.equal(s.stones[1], e.stones[2])
+    assert torch.equal(s.mask[2], e.mask[0])
     a = e.random_actions(gen)
     e.step(a)
     assert not torch.equal(c.move_count, e.move_count)
@@ -298,11 +301,13 @@ def test_load_board_into_a_batch_and_observations():
     e = TorchGoEngine(3, 5, history=3)
     e.step([0, 0, 0])
     e.load_board(1, np.array([[0, 1, 2, 0, 0]] + [[0] * 5] * 4), WHITE)
-    assert e.stones[0, 0] == BLACK and e.stones[2, 0] == BLACK and e.move_count.tolist() == [1, 0, 1]
+    assert e.stones[0, 0] == BLACK and e.stones[2, 0] == BLACK  # the other boards are untouched
+    assert e.move_count.tolist() == [1, 0, 1]
     assert e.to_play[1] == WHITE and e.stones[1, :3].tolist() == [0, 1, 2]
     o = e.observations()
     assert o.shape == (3, 7, 5, 5)
-    assert o[1, 0, 0, 2] == 1 and o[1, 1, 0, 1] == 1 and o[1, 6].max() == 0  # white to move: own = white
+    assert o[1, 0, 0, 2] == 1 and o[1, 1, 0, 1] == 1  # white to move: own = white
+    assert o[1, 6].max() == 0
     e.step([1, 3, 1])  # board 0: white B5
     o = e.observations()[0]
     assert o[0, 0, 0] == 1 and o[1, 0, 1] == 1 and o[6].min() == 1  # black to move: own = black

@@ -83,7 +83,7 @@ class TorchGoEngine:
         self.device = torch.device(device)
         nn = self.num_points
         nbr, _, zob = board_tables(self.board_size)
-        nbr = np.vstack([np.where(nbr < 0, nn, nbr), np.full((1, 4), nn)])  # the wall's neighbours: itself
+        nbr = np.vstack([np.where(nbr < 0, nn, nbr), np.full((1, 4), nn)])  # the wall's: itself
         zob = np.vstack([zob, np.zeros((1, 3), np.uint64)]).view(np.int64)  # same keys, as int64
         self._nbr = torch.as_tensor(nbr, dtype=torch.int64, device=self.device)  # [NN+1, 4]
         self._zob = torch.as_tensor(zob, device=self.device)  # [NN+1, 3]
@@ -157,12 +157,13 @@ class TorchGoEngine:
         r = self._rows(indices)
         nn = self.num_points
         for t, v in ((self._labels, nn), (self._ghash, 0), (self._libs, 0), (self.prev, 0),
-                     (self.to_play, BLACK), (self.passes, 0), (self.move_count, 0), (self.ko_point, -1),
-                     (self.hashes, 0), (self.hist_hash, 0), (self.n_hash, 1), (self.captures, 0),
-                     (self.last_move, -1), (self.done, False), (self.winner, 0), (self.score, 0.0),
-                     (self.repeated, False), (self.resigned, False), (self.mask, True)):
+                     (self.to_play, BLACK), (self.passes, 0), (self.move_count, 0),
+                     (self.ko_point, -1), (self.hashes, 0), (self.hist_hash, 0), (self.n_hash, 1),
+                     (self.captures, 0), (self.last_move, -1), (self.done, False), (self.winner, 0),
+                     (self.score, 0.0), (self.repeated, False), (self.resigned, False),
+                     (self.mask, True)):
             t.masked_fill_(r.view((-1,) + (1,) * (t.dim() - 1)), v)  # no host sync, unlike t[r] = v
-        self._stones[:, :nn].masked_fill_(r[:, None], 0)  # the empty board (hash 0, every move legal)
+        self._stones[:, :nn].masked_fill_(r[:, None], 0)  # empty board: hash 0, every move legal
         self._known.masked_fill_(r[:, None], _NOT_SEEN)[:, 0].masked_fill_(r, 0)
 
     # ----------------------------------------------------------------- stepping
@@ -179,7 +180,8 @@ class TorchGoEngine:
             if bad.any():
                 b = int(bad.nonzero()[0, 0])
                 act = int(a[b])
-                name = action_to_gtp(act, self.board_size) if 0 <= act <= self.num_points else "out of range"
+                inside = 0 <= act <= self.num_points
+                name = action_to_gtp(act, self.board_size) if inside else "out of range"
                 raise ValueError(f"illegal action {act} on board {b} ({name})")
         return self._apply(a)
 
@@ -220,15 +222,18 @@ class TorchGoEngine:
             shifted = torch.cat([st[:, None, :nn], self.prev[:, :-1]], 1)
             self.prev = torch.where(moved[:, None, None], shifted, self.prev)
         # --- board, groups, hashes
-        self._stones = st.masked_fill(captured, 0).scatter_(1, p[:, None], torch.where(put, c, 3)[:, None])
+        st = st.masked_fill(captured, 0)
+        self._stones = st.scatter_(1, p[:, None], torch.where(put, c, 3)[:, None])
         self._labels = new_lab
         gh = key ^ _xor4(torch.where(joins & first, ngh, 0))
-        self._ghash.scatter_(1, p[:, None], torch.where(put, gh, 0)[:, None])  # (the wall's stays 0)
+        self._ghash.scatter_(1, p[:, None], torch.where(put, gh, 0)[:, None])  # wall's stays 0
         self.captures += torch.nn.functional.one_hot(c.long() - 1, 2) * ncap[:, None]
         self.ko_point = torch.where(put, torch.where(eye & (ncap == 1), lastcap, -1),
                                     torch.where(passed, -1, self.ko_point))
         self.hashes = torch.where(put, new_hash, self.hashes)
-        rep = put & self._seen(new_hash[:, None])[:, 0] if self.repetition_ends_game else torch.zeros_like(put)
+        rep = torch.zeros_like(put)  # the game ends on a repeated position (an option)
+        if self.repetition_ends_game:
+            rep = put & self._seen(new_hash[:, None])[:, 0]
         self._remember(new_hash, put)
         # --- turn and end of game
         self.passes = torch.where(passed, self.passes + 1, torch.where(put, 0, self.passes))
@@ -244,7 +249,8 @@ class TorchGoEngine:
         if idx.numel():
             sc = self._area_scores(idx)
             self.score[idx] = sc
-            self.winner[idx] = torch.where(sc > 0, BLACK, torch.where(sc < 0, WHITE, 0)).to(torch.int8)
+            win = torch.where(sc > 0, BLACK, torch.where(sc < 0, WHITE, 0))
+            self.winner[idx] = win.to(self.winner.dtype)
         self._refresh()
         return moved
 
@@ -252,7 +258,8 @@ class TorchGoEngine:
         """Append hash h to the history of ``rows``, in order (``hist_hash``) and sorted
         (``_known``, padded with int64 max, searched by :meth:`_seen`)."""
         slot = self.n_hash.clamp(max=self.max_moves)[:, None]
-        self.hist_hash.scatter_(1, slot, torch.where(rows, h, self.hist_hash.gather(1, slot)[:, 0])[:, None])
+        old = self.hist_hash.gather(1, slot)[:, 0]
+        self.hist_hash.scatter_(1, slot, torch.where(rows, h, old)[:, None])
         self.n_hash += rows
         known = self._known
         at = torch.searchsorted(known, h[:, None])
@@ -318,7 +325,8 @@ class TorchGoEngine:
         self.done |= r
         self.resigned |= r
         self.winner = torch.where(r, 3 - self.to_play, self.winner)
-        self.score = torch.where(r, torch.where(self.to_play == WHITE, torch.inf, -torch.inf).double(), self.score)
+        lost = torch.where(self.to_play == WHITE, torch.inf, -torch.inf).double()  # black's view
+        self.score = torch.where(r, lost, self.score)
         self.mask.masked_fill_(r[:, None], False)
 
     def set_to_play(self, board: int, color: int) -> None:
@@ -368,7 +376,7 @@ class TorchGoEngine:
         return self.mask
 
     def random_actions(self, generator: torch.Generator | None = None) -> torch.Tensor:
-        """A uniformly random legal action per board (pass on finished boards), int64 [B], on device."""
+        """A uniformly random legal action per board (pass on finished boards), int64 [B]."""
         u = torch.rand(self.mask.shape, generator=generator, device=self.device)
         pick = u.masked_fill(~self.mask, -1.0).argmax(1)
         return torch.where(self.mask.any(1), pick, self.num_points)
@@ -411,6 +419,6 @@ class TorchGoEngine:
         return new
 
 
-_BOARD_FIELDS = ("_stones", "_labels", "_ghash", "_libs", "prev", "to_play", "passes", "move_count", "ko_point",
-                 "hashes", "hist_hash", "_known", "n_hash", "captures", "last_move", "done", "winner", "score", "repeated",
-                 "resigned", "mask")
+_BOARD_FIELDS = ("_stones", "_labels", "_ghash", "_libs", "prev", "to_play", "passes", "move_count",
+                 "ko_point", "hashes", "hist_hash", "_known", "n_hash", "captures", "last_move",
+                 "done", "winner", "score", "repeated", "resigned", "mask")
