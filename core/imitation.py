@@ -419,7 +419,7 @@ def teacher_command(registry: Any, *, env: str | None, teacher: str, games: int 
 
     data_file.parent.mkdir(parents=True, exist_ok=True)
     t_gen = time.perf_counter()
-    before = ckpt_count = _count_lines(data_file)
+    before = _count_lines(data_file)
     shown = [t_gen]
 
     def progress(done: int, total: int) -> None:
@@ -434,7 +434,7 @@ def teacher_command(registry: Any, *, env: str | None, teacher: str, games: int 
             f"with {workers} worker(s)")
     held = source.generate(str(data_file), games, workers=workers, progress=progress)
     gen_s = time.perf_counter() - t_gen
-    played = max(held - ckpt_count, 0)
+    played = max(held - before, 0)
     t_load = time.perf_counter()
     data = source.load(str(data_file))
     if held > games:  # a file generated further than asked: train on the first ``games``
@@ -446,7 +446,7 @@ def teacher_command(registry: Any, *, env: str | None, teacher: str, games: int 
            f"({played / max(gen_s, 1e-9) * 3600:,.0f} games/hour)" if played else ""))
 
     settings = Settings(epochs=epochs, time_limit_s=time_limit_s, seed=int_seed(cfg.seed, Stream.ACTIONS),
-                        device=str(dev), aux_coef={**dict(getattr(cfg, "aux_coef", {}) or {})})
+                        device=str(dev), aux_coef=dict(getattr(cfg, "aux_coef", None) or {}))
     meta = {"teacher": teacher, "data": str(data_file), "games": games, "positions": rows}
 
     def save(weights: dict[str, Any], metrics: dict[str, Any]) -> None:
