@@ -17,11 +17,12 @@ def assert_same(g: GoEngine, t: TorchGoEngine, step: int) -> None:
         want, got = getattr(g, f), getattr(t, f).cpu().numpy()
         boards = np.argwhere(want != got)[:3, 0]
         assert np.array_equal(want, got), f"{f} differs after step {step} on boards {boards}"
-    assert np.array_equal(g.hashes.view(np.int64), t.hashes.numpy()), f"hashes, step {step}"
+    assert np.array_equal(g.hashes.view(np.int64), t.hashes.cpu().numpy()), f"hashes, step {step}"
     k = g.n_hash.max()
-    assert np.array_equal(g.hist_hash[:, :k].view(np.int64), t.hist_hash[:, :k].numpy())
-    assert np.allclose(g.score, t.score.numpy()), f"scores differ after step {step}"
-    assert np.array_equal(g.observations(), t.observations().numpy()), f"observations, step {step}"
+    assert np.array_equal(g.hist_hash[:, :k].view(np.int64), t.hist_hash[:, :k].cpu().numpy())
+    assert np.allclose(g.score, t.score.cpu().numpy()), f"scores differ after step {step}"
+    obs = t.observations().cpu().numpy()
+    assert np.array_equal(g.observations(), obs), f"observations, step {step}"
 
 
 def superko_refusals(t: TorchGoEngine) -> int:
@@ -34,20 +35,12 @@ def superko_refusals(t: TorchGoEngine) -> int:
     return int((simple & ~t.mask).sum())
 
 
-@pytest.mark.parametrize("n, boards, seed, steps, kw, reached", [
-    (9, 64, 0, 170, {}, ()),
-    (9, 64, 1, 170, {"ko_rule": "simple"}, ()),
-    (5, 64, 2, 400, {"max_moves": 300}, ("superko",)),
-    (5, 64, 3, 400, {"max_moves": 300, "ko_rule": "simple", "repetition_ends_game": True},
-     ("repeated",)),
-    (5, 32, 4, 120, {"history": 1, "komi": 0.0}, ()),
-    (13, 16, 5, 340, {}, ()),
-])
-def test_random_games_agree_with_numba_engine(n, boards, seed, steps, kw, reached):
+def play_both(n, boards, seed, steps, kw, device="cpu") -> dict:
     """Both engines play the same random legal moves (passes rare, so games run long and
     superko and repetitions come up); finished boards are reset and play on.  Every field,
-    the hashes, the observations and the final scores must be identical after every step."""
-    g, t = GoEngine(boards, n, **kw), TorchGoEngine(boards, n, **kw)
+    the hashes, the observations and the final scores must be identical after every step.
+    Returns how often the games met each rule."""
+    g, t = GoEngine(boards, n, **kw), TorchGoEngine(boards, n, device=device, **kw)
     rng = np.random.default_rng(seed)
     seen = {"captures": 0, "ko": 0, "superko": 0, "ended": 0, "repeated": 0}
     for step in range(steps):
@@ -64,13 +57,59 @@ def test_random_games_agree_with_numba_engine(n, boards, seed, steps, kw, reache
             seen["ended"] += int(g.done.sum())
             seen["repeated"] += int(g.repeated.sum())
             seen["captures"] += int(g.captures[g.done].sum())
-            assert np.allclose(g.scores(), t.scores().numpy())
-            assert np.array_equal(g.outcome(), t.outcome().numpy())
+            assert np.allclose(g.scores(), t.scores().cpu().numpy())
+            assert np.array_equal(g.outcome(), t.outcome().cpu().numpy())
             g.reset(g.done)
             t.reset(t.done)
             assert_same(g, t, step)
+    return seen
+
+
+@pytest.mark.parametrize("n, boards, seed, steps, kw, reached", [
+    (9, 64, 0, 170, {}, ()),
+    (9, 64, 1, 170, {"ko_rule": "simple"}, ()),
+    (5, 64, 2, 400, {"max_moves": 300}, ("superko",)),
+    (5, 64, 3, 400, {"max_moves": 300, "ko_rule": "simple", "repetition_ends_game": True},
+     ("repeated",)),
+    (5, 32, 4, 120, {"history": 1, "komi": 0.0}, ()),
+    (13, 16, 5, 340, {}, ()),
+])
+def test_random_games_agree_with_numba_engine(n, boards, seed, steps, kw, reached):
+    seen = play_both(n, boards, seed, steps, kw)
     for what in ("captures", "ko", "ended", *reached):  # the games did reach these rules
         assert seen[what] > 0, seen
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("n, kw", [(9, {}), (5, {"max_moves": 300})])
+def test_cuda_games_agree_with_numba_engine(n, kw):
+    seen = play_both(n, 256, 6, 400 if n == 5 else 170, kw, device="cuda")
+    assert seen["ended"] > 0 and seen["captures"] > 0
+
+
+def test_to_numpy_continues_as_the_numba_engine():
+    """Mid-game boards handed to GoEngine (e.g. for search) carry on exactly like boards that
+    were numba all along, superko Bloom filter included."""
+    g, t = GoEngine(32, 5, max_moves=300), TorchGoEngine(32, 5, max_moves=300)
+    rng = np.random.default_rng(7)
+
+    def random_step(*engines):
+        u = rng.random(engines[0].mask.shape)
+        u[:, 25] *= 0.02
+        a = np.where(engines[0].mask, u, -1.0).argmax(1)
+        for e in engines:
+            e.step(a)
+
+    for _ in range(60):
+        random_step(g, t)
+    c = t.to_numpy()
+    for f in ("bloom", "hist_hash", "hashes", "stones", "prev", "mask", "ko_point", "n_hash"):
+        assert np.array_equal(getattr(c, f), getattr(g, f)), f
+    for _ in range(100):
+        random_step(g, c)
+        assert np.array_equal(c.stones, g.stones) and np.array_equal(c.mask, g.mask)
+    one = t.to_numpy([3])
+    assert one.num_boards == 1 and np.array_equal(one.mask[0], t.mask[3].numpy())
 
 
 def test_random_actions_are_legal_and_pass_when_done():
@@ -229,6 +268,8 @@ def test_select_and_clone_are_independent_copies():
     s, c = e.select([2, 2, 0]), e.clone()
     assert s.num_boards == 3 and torch.equal(s.stones[1], e.stones[2])
     assert torch.equal(s.mask[2], e.mask[0])
+    m = e.select(torch.tensor([False, True, False, True]))
+    assert m.num_boards == 2 and torch.equal(m.hashes, e.hashes[[1, 3]])
     a = e.random_actions(gen)
     e.step(a)
     assert not torch.equal(c.move_count, e.move_count)
@@ -313,6 +354,14 @@ def test_load_board_into_a_batch_and_observations():
     assert o[0, 0, 0] == 1 and o[1, 0, 1] == 1 and o[6].min() == 1  # black to move: own = black
     assert o[2, 0, 0] == 1 and o[3].sum() == 0  # previous position: only A5
     assert o[4].sum() == 0 and o[5].sum() == 0  # two back: the empty board
+
+
+def test_play_one_board():
+    e = TorchGoEngine(2, 5)
+    e.play(1, gtp_to_action("C3", 5))
+    assert e.move_count.tolist() == [0, 1] and e.stones[1, 12] == BLACK
+    with pytest.raises(ValueError, match="illegal action 12 on board 1"):
+        e.play(1, 12)
 
 
 def test_resign():

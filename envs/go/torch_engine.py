@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .engine import BLACK, KO_RULES, WHITE, action_to_gtp, board_tables
+from .engine import BLACK, KO_RULES, WHITE, GoEngine, action_to_gtp, board_tables
 
 _NOT_SEEN = torch.iinfo(torch.int64).max  # pads the sorted hash history past its end
 
@@ -184,6 +184,16 @@ class TorchGoEngine:
                 name = action_to_gtp(act, self.board_size) if inside else "out of range"
                 raise ValueError(f"illegal action {act} on board {b} ({name})")
         return self._apply(a)
+
+    def play(self, board: int, action: int) -> None:
+        """Play one action on one board (the others untouched); ValueError if illegal."""
+        if bool(self.done[board]):
+            raise ValueError(f"board {board}: game is over")
+        a = torch.full((self.num_boards,), -1, dtype=torch.int64, device=self.device)
+        a[board] = int(action)
+        if not bool(self._playable(a)[board]):
+            raise ValueError(f"illegal action {action} on board {board}")
+        self._apply(a)
 
     def _playable(self, a: torch.Tensor) -> torch.Tensor:
         inside = (a >= 0) & (a <= self.num_points)
@@ -361,9 +371,9 @@ class TorchGoEngine:
                         stack.append(r)
             ghash[start] = h
         h = np.bitwise_xor.reduce(zob[np.arange(nn), s])
-        self._stones[b, :nn] = torch.as_tensor(s, dtype=torch.int8)
-        self._labels[b] = torch.as_tensor(labels)
-        self._ghash[b] = torch.as_tensor(ghash)
+        self._stones[b, :nn] = torch.as_tensor(s, dtype=torch.int8, device=self.device)
+        self._labels[b] = torch.as_tensor(labels, device=self.device)
+        self._ghash[b] = torch.as_tensor(ghash, device=self.device)
         self.hashes[b] = int(h)
         self.hist_hash[b, 0] = int(h)
         self._known[b, 0] = int(h)
@@ -405,12 +415,33 @@ class TorchGoEngine:
         """int8 [N, N] stones of board b (row 0 = top)."""
         return self.stones[b].reshape(self.board_size, self.board_size)
 
+    def to_numpy(self, indices=None) -> GoEngine:
+        """Copies of the given boards (default all, in order) as a numba :class:`GoEngine` in the
+        same state, for code that steps one board at a time (play-time search, GTP)."""
+        sub = self if indices is None else self.select(indices)
+        g = GoEngine(sub.num_boards, self.board_size, komi=self.komi, ko_rule=self.ko_rule,
+                     max_moves=self.max_moves, history=self.history,
+                     repetition_ends_game=self.repetition_ends_game)
+        for name in ("stones", "prev", "to_play", "passes", "move_count", "ko_point", "n_hash",
+                     "captures", "last_move", "done", "winner", "score", "repeated", "resigned", "mask"):
+            getattr(g, name)[...] = getattr(sub, name).cpu().numpy()
+        g.hashes[...] = sub.hashes.cpu().numpy().view(np.uint64)
+        g.hist_hash[...] = sub.hist_hash.cpu().numpy().view(np.uint64)
+        # GoEngine's Bloom filter of the history: bit (hash >> 52) of 4096 per board
+        rows, cols = np.nonzero(np.arange(g.hist_hash.shape[1]) < g.n_hash[:, None])
+        bit = g.hist_hash[rows, cols] >> np.uint64(52)
+        g.bloom[...] = 0
+        np.bitwise_or.at(g.bloom, (rows, (bit >> np.uint64(6)).astype(np.int64)),
+                         np.left_shift(np.uint64(1), bit & np.uint64(63)))
+        return g
+
     def clone(self) -> TorchGoEngine:
         return self.select(torch.arange(self.num_boards, device=self.device))
 
     def select(self, indices) -> TorchGoEngine:
-        """A new engine holding copies of the given boards (indices may repeat)."""
-        idx = torch.as_tensor(indices, device=self.device).long().reshape(-1)
+        """A new engine holding copies of the given boards (indices may repeat, or a bool mask)."""
+        idx = torch.as_tensor(indices, device=self.device)
+        idx = (idx.nonzero()[:, 0] if idx.dtype == torch.bool else idx).long().reshape(-1)
         new = object.__new__(TorchGoEngine)
         new.__dict__.update(self.__dict__)  # settings and the shared constant tables
         for k in _BOARD_FIELDS:
