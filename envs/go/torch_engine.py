@@ -7,19 +7,21 @@ pass, colours 0/1/2, positional superko or simple ko, suicide illegal, two passe
 tensor on ``device``; a step is a fixed sequence of tensor ops over the whole batch, with no
 Python loop over boards.
 
-Groups: kept up to date move by move, not re-labelled from scratch.
+Groups: labels kept up to date move by move, neither re-labelled nor union-find.
   Re-labelling every step (iterated max-pooling / label propagation, as pgx does in JAX)
-  needs as many rounds as a group is long, and in torch an unknown round count means a
-  host sync per round (JAX hides it in ``while_loop``).  But stones only ever *join* groups
-  -- a group leaves the board whole, when captured -- so each stone carries the label of
-  its group (the point of one of its stones), and a move relabels in one vectorized pass:
-  the stones of the friendly groups next to the new stone take the new stone's point as
-  their label.  Each label also keeps the xor of its stones' Zobrist keys (torch has no
-  scatter-xor; merging xors at most four known values), which gives the hash of the
-  position after any capture, so positional superko is exact for every candidate move:
-  hash = current ^ key(new stone) ^ keys of the captured groups, looked up in the board's
-  sorted hash history (``searchsorted``).  Liberties are recounted every move with one
-  scatter-add (each empty point counts once for each distinct neighbouring group).
+  needs as many rounds as a group is long, and in torch a data-dependent round count means
+  a host sync per round (JAX hides it in ``while_loop``); union-find's ``find`` chases
+  pointers to an unknown depth, the same problem.  But stones only ever *join* groups -- a
+  group leaves the board whole, when captured -- so every stone can carry its group's label
+  (the point of one of its stones) directly, a union-find whose every union relabels the
+  whole group: one gather through a per-board label map (friendly neighbours' labels -> the
+  new stone's point, captured groups' labels -> none) does it in a fixed number of ops.
+  Each label also keeps the xor of its stones' Zobrist keys (torch has no scatter-xor, but
+  a merge xors at most four known values), so the hash after any candidate move is
+  ``current ^ key(new stone) ^ keys of the groups it captures`` and positional superko is
+  exact: that hash is looked up (``searchsorted``) in the board's history, which is kept
+  sorted by insertion.  Liberties are recounted every move by one scatter-add (each empty
+  point counts once for each distinct neighbouring group).
 
 Host syncs: ``step`` syncs for the illegal-action check (``check=False`` skips it) and once to
 ask whether a game ended on this step; only then does it flood empty regions for area
@@ -52,13 +54,13 @@ def _xor4(v: torch.Tensor) -> torch.Tensor:
 class TorchGoEngine:
     """A batch of ``num_boards`` Go games stepped together, as torch tensors on ``device``.
 
-    Public state (row ``b`` is board ``b``, as in GoEngine): ``stones`` int8 [B, N*N] (a view),
-    ``prev`` int8 [B, H-1, N*N] earlier positions, newest first; ``to_play`` int8 (1 black,
-    2 white); ``passes``; ``move_count``; ``ko_point`` (-1 none); ``hashes`` int64 Zobrist
-    hash; ``hist_hash`` [B, max_moves+1] / ``n_hash`` the positions seen so far, oldest first;
-    ``captures`` [B, 2] stones captured by black, white; ``last_move``; ``done``; ``winner``
-    (0 none/draw, 1 black, 2 white); ``score`` black - white - komi once done; ``repeated``;
-    ``resigned``; ``mask`` bool [B, N*N+1].
+    Public state (row ``b`` is board ``b``, as in GoEngine; counters are int64 here):
+    ``stones`` int8 [B, N*N] (a view); ``prev`` int8 [B, H-1, N*N] earlier positions, newest
+    first; ``to_play`` int8 (1 black, 2 white); ``passes``; ``move_count``; ``ko_point`` (-1
+    none); ``hashes`` int64 Zobrist hash; ``hist_hash`` [B, max_moves+1] / ``n_hash`` the
+    positions seen so far, oldest first; ``captures`` [B, 2] stones captured by black, white;
+    ``last_move``; ``done``; ``winner`` (0 none/draw, 1 black, 2 white); ``score`` black -
+    white - komi once done; ``repeated``; ``resigned``; ``mask`` bool [B, N*N+1].
 
     Internally every per-point tensor has one extra column, index ``N*N``: the wall, the
     neighbour of edge points (its stone value is 3, its label ``N*N`` means "no group").
