@@ -253,8 +253,9 @@ def _pretrain_teacher(env_name: str | None, teacher: str, games: int | None, wor
                    "true unless its env says otherwise).")
 @click.option("--seed", type=int, help="Env seed (default: the run's seed + 10000).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True)
-@click.option("--playouts", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Two-player games: pick moves by a tree search of N playouts guided by the net (0 = plain policy).")
+@click.option("--playouts", type=click.IntRange(min=0), default=None,
+              help="Two-player games: pick moves by a tree search of N playouts guided by the net (0 = plain "
+                   "policy; default: the run's eval_playouts, 0 unless its config says).")
 @click.option("--split", help="Sequence envs: the task's prompt set (codegen: train, heldout, humaneval).")
 @click.option("--k", "ks", metavar="K[,K...]", help="Sequence envs: report pass@k (e.g. 1,10) over every prompt.")
 @click.option("--samples", type=click.IntRange(min=1), help="Completions per prompt for pass@k (default: max k).")
@@ -265,7 +266,7 @@ def _pretrain_teacher(env_name: str | None, teacher: str, games: int | None, wor
                    "else a new folder of PNG frames.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool | None, seed: int | None, device: str,
-             playouts: int, split: str | None, ks: str | None, samples: int | None, temperature: float | None,
+             playouts: int | None, split: str | None, ks: str | None, samples: int | None, temperature: float | None,
              record: str | None, as_json: bool) -> None:
     """Evaluate a checkpoint: mean return +- std over N episodes (win rates for games)."""
     from agentctl.config import check_value

@@ -120,6 +120,10 @@ class PPOConfig:
     eval_deterministic: bool = _f(True, "Evaluation (periodic, and `agentctl eval` unless told) plays the most "
                                         "likely action; False samples, as trained. Per-cell policies (GridNet) "
                                         "want False: each cell's most likely choice is often no-op.")
+    eval_playouts: int = _f(0, "Multi-agent envs whose games offer search states (Go): evaluation (periodic, "
+                               "and `agentctl eval` without --playouts) plays the most visited move of a PUCT "
+                               "search of N playouts guided by the net (0 = the policy's own move).",
+                            NON_NEGATIVE)
     both_seats: bool = _f(True, "Multi-agent envs: in games against `latest` the learner plays both seats, so "
                                 "every move is a training transition (twice the data per game; each seat's "
                                 "result from its own view). Games with dense step rewards keep one seat.")

@@ -23,11 +23,13 @@ from agentctl.seeding import Stream, int_seed
 
 def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, deterministic: bool | None = None,
              seed: int | None = None, device: str = "cpu", opponent: str | None = None,
-             playouts: int = 0, split: str | None = None, ks: list[int] | None = None, samples: int | None = None,
-             temperature: float | None = None, record: str | None = None) -> dict[str, Any]:
+             playouts: int | None = None, split: str | None = None, ks: list[int] | None = None,
+             samples: int | None = None, temperature: float | None = None,
+             record: str | None = None) -> dict[str, Any]:
     """Play exactly ``episodes`` episodes (each env plays its share, so short episodes don't
     crowd out long ones) and summarize their returns. ``playouts`` > 0 (multi-agent envs whose
-    games offer ``search_state``) picks the learner's moves by tree search guided by the net.
+    games offer ``search_state``) picks the learner's moves by tree search guided by the net;
+    None: the run's ``eval_playouts``.
 
     Sequence envs: ``split`` picks the task's prompt set (its ``split`` env kwarg, e.g. a held-out
     set), ``ks`` asks for pass@k over every prompt with ``samples`` completions each (default
@@ -41,7 +43,7 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
 
     if episodes < 1:
         raise UserError("--episodes must be >= 1")
-    if playouts < 0:
+    if playouts is not None and playouts < 0:
         raise UserError("--playouts must be >= 0")
     registry = default_registry(registry)
     if record is not None:
@@ -52,6 +54,8 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
     policy, spec, cfg = load_policy(state, registry, device=device)
     if deterministic is None:  # the run's choice (greedy unless its env says sampling plays better)
         deterministic = cfg.eval_deterministic
+    if playouts is None:  # the run's choice too (only games search)
+        playouts = cfg.eval_playouts if spec.kind == "multi" else 0
     if record is not None and spec.kind != "multi":
         raise UserError(f"--record applies to two-player games; {spec.name!r} is {spec.kind!r}")
     seed = int_seed(cfg.seed, Stream.EVAL) if seed is None else seed  # a stream training never sees

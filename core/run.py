@@ -125,7 +125,8 @@ class Run:
         was_training = trainer.policy.training
         trainer.policy.eval()
         result = play_games(self.registry, self.spec, cfg, trainer.policy, games, cfg.eval_opponent,
-                            cfg.eval_games, deterministic=cfg.eval_deterministic, seed=seed)
+                            cfg.eval_games, deterministic=cfg.eval_deterministic, seed=seed,
+                            playouts=cfg.eval_playouts)
         trainer.policy.train(was_training)
         low, high = result["win_rate_ci95"]
         return {"eval_opponent": cfg.eval_opponent, "eval_win_rate": result["win_rate"],

@@ -275,3 +275,19 @@ def test_eval_with_playouts(tiny_go_run):
 
     r = evaluate(str(tiny_go_run), get_host().registry, episodes=2, opponent="random", playouts=4)
     assert r["games"] == 2 and r["playouts"] == 4 and r["seconds_per_move"] > 0
+
+
+def test_eval_playouts_come_from_the_runs_config_unless_told(tiny_go_run, tmp_path):
+    import torch
+    from agentctl.evaluate import evaluate
+    from agentctl.host import get_host
+
+    ckpts = sorted((tiny_go_run / "checkpoints").glob("step_*.pt"))
+    state = torch.load(ckpts[-1], weights_only=False)
+    state["config"]["eval_playouts"] = 3
+    path = tmp_path / "searching.pt"
+    torch.save(state, path)
+    registry = get_host().registry
+    assert evaluate(str(path), registry, episodes=2, opponent="random")["playouts"] == 3
+    assert evaluate(str(path), registry, episodes=2, opponent="random", playouts=0)["playouts"] == 0
+    assert evaluate(str(tiny_go_run), registry, episodes=2, opponent="random")["playouts"] == 0
