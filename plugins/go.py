@@ -38,8 +38,10 @@ GO_DEFAULTS = {
 
 def make_games(num_envs: int = 1, seed: int | None = None, board_size: int = 9, komi: float = 7.5,
                ko_rule: str = "superko", max_moves: int | None = None, history: int = 4,
-               augment: bool = True) -> Any:
-    """Batched Go games for self-play; ``augment`` shows each turn through a random symmetry."""
+               augment: bool = True, engine: str = "numba", device: str | None = None) -> Any:
+    """Batched Go games for self-play; ``augment`` shows each turn through a random symmetry.
+    ``engine``: "numba" (CPU kernels) or "torch" (batched tensors on ``device``: "cpu",
+    "cuda" or "cuda:N"; for a GPU with many games)."""
     from agentctl.envs.go.turn_based import GoGames
     from agentctl.errors import UserError
     from agentctl.games import DihedralAugment
@@ -57,8 +59,33 @@ def make_games(num_envs: int = 1, seed: int | None = None, board_size: int = 9, 
     ):
         if not ok:
             raise UserError(f"go env_kwargs.{key} must be {want}, got {value!r}")
-    games = GoGames(num_envs, int(board_size), komi=komi, ko_rule=ko_rule, max_moves=max_moves, history=history)
+    if engine not in ("numba", "torch"):
+        raise UserError(f'go env_kwargs.engine must be "numba" or "torch", got {engine!r}')
+    if device is not None and engine != "torch":
+        raise UserError(f"go env_kwargs.device={device!r} needs env_kwargs.engine=torch (the numba engine runs on "
+                        "the CPU): add --set env_kwargs.engine=torch or drop env_kwargs.device")
+    device = _engine_device(device or "cpu") if engine == "torch" else "cpu"
+    games = GoGames(num_envs, int(board_size), komi=komi, ko_rule=ko_rule, max_moves=max_moves, history=history,
+                    engine=engine, device=device)
     return DihedralAugment(games, seed) if augment else games
+
+
+def _engine_device(device: Any) -> str:
+    """``device`` checked: "cpu", "cuda" or "cuda:N", and CUDA only where there is one."""
+    import re
+
+    from agentctl.errors import UserError
+
+    if not isinstance(device, str) or not re.fullmatch(r"cpu|cuda(:\d+)?", device):
+        raise UserError(f'go env_kwargs.device must be "cpu", "cuda" or "cuda:N", got {device!r}')
+    if device.startswith("cuda"):
+        import torch
+
+        index = int(device.partition(":")[2] or 0)
+        if not torch.cuda.is_available() or index >= torch.cuda.device_count():
+            raise UserError(f"go env_kwargs.device={device}: no such CUDA device here "
+                            f"({torch.cuda.device_count()} visible); use env_kwargs.device=cpu or run on a GPU machine")
+    return device
 
 
 def make_gnugo(arg: str | None = None, *, seed: int | None = None, env_kwargs: dict | None = None) -> Any:

@@ -316,6 +316,12 @@ class TorchGoEngine:
     def _area_scores(self, idx: torch.Tensor | None = None) -> torch.Tensor:
         """Tromp-Taylor: black stones + empty points reaching only black, minus the same for
         white, minus komi; float64 for boards ``idx`` (default all)."""
+        own = self._owners(idx)
+        return own.sum(1, dtype=torch.int64).double() - self.komi
+
+    def _owners(self, idx: torch.Tensor | None = None) -> torch.Tensor:
+        """int8 [k, NN]: +1 points that reach only black (black stones included), -1 only
+        white, 0 both or neither; for boards ``idx`` (default all)."""
         nn = self.num_points
         st = self._stones if idx is None else self._stones[idx]
         empty = (st == 0)[:, None]
@@ -327,9 +333,13 @@ class TorchGoEngine:
             if torch.equal(reach, before):
                 break
         rb, rw = reach[:, 0, :nn], reach[:, 1, :nn]
-        black = (rb & ~rw).sum(1)  # black stones reach black only
-        white = (rw & ~rb).sum(1)
-        return (black - white).double() - self.komi
+        return (rb & ~rw).to(torch.int8) - (rw & ~rb).to(torch.int8)
+
+    def ownership(self, indices=None) -> torch.Tensor:
+        """int8 [k, N*N] who owns each point of the given boards (default all) under area
+        scoring, as ``GoEngine.ownership`` (one board there): +1 black, -1 white, 0 neither."""
+        idx = None if indices is None else torch.as_tensor(indices, device=self.device).long().reshape(-1)
+        return self._owners(idx)
 
     def resign(self, indices=None) -> None:
         """The player to move resigns on the given boards (default all live ones)."""
@@ -436,6 +446,14 @@ class TorchGoEngine:
         np.bitwise_or.at(g.bloom, (rows, (bit >> np.uint64(6)).astype(np.int64)),
                          np.left_shift(np.uint64(1), bit & np.uint64(63)))
         return g
+
+    def to(self, device: str | torch.device) -> TorchGoEngine:
+        """A copy of this engine on ``device`` (every board, the constant tables too)."""
+        new = object.__new__(TorchGoEngine)
+        new.__dict__.update({k: v.to(device) if isinstance(v, torch.Tensor) else v
+                             for k, v in self.__dict__.items()})
+        new.device = torch.device(device)
+        return new
 
     def clone(self) -> TorchGoEngine:
         return self.select(torch.arange(self.num_boards, device=self.device))
