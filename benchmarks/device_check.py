@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+import torch
+
 CASES = [
     # name, env, device, steps, extra --set overrides
     ("cartpole-cpu", "cartpole", "cpu", 30_000, []),
@@ -23,6 +25,11 @@ CASES = [
     ("go9-cuda", "go", "cuda", 20_000, []),
     ("go9-cuda-256envs", "go", "cuda", 100_000,
      ["num_envs=256", "num_steps=32", "minibatch_size=2048", "policy_kwargs.blocks=6", "policy_kwargs.channels=64"]),
+    # the same two Go runs with the rules on the GPU too (torch engine), beside the numba engine above
+    ("go9-cuda-torchengine", "go", "cuda", 20_000, ["env_kwargs.engine=torch", "env_kwargs.device=cuda"]),
+    ("go9-cuda-256envs-torchengine", "go", "cuda", 100_000,
+     ["num_envs=256", "num_steps=32", "minibatch_size=2048", "policy_kwargs.blocks=6", "policy_kwargs.channels=64",
+      "env_kwargs.engine=torch", "env_kwargs.device=cuda"]),
 ]
 
 
@@ -39,6 +46,9 @@ def main() -> None:
     opts = parser.parse_args()
     rows = []
     for name, env, device, steps, extra in CASES:
+        if device == "cuda" and not torch.cuda.is_available():
+            print(json.dumps({"case": name, "skipped": "no CUDA"}), flush=True)
+            continue
         steps = steps // 10 if opts.quick else steps
         run_dir = f"/tmp/device-check/{name}"
         sets = [a for kv in ["tensorboard=false", *extra] for a in ("--set", kv)]
@@ -52,10 +62,10 @@ def main() -> None:
                "eval_error": evaluation.get("error")}
         rows.append(row)
         print(json.dumps(row), flush=True)
-    print(f"\n{'case':<18} {'steps':>8} {'steps/s':>9} {'last return':>12} {'eval':>8}")
+    print(f"\n{'case':<30} {'steps':>8} {'steps/s':>9} {'last return':>12} {'eval':>8}")
     for r in rows:
         ev = r["eval_win_rate"] if r["eval_win_rate"] is not None else r["eval_mean_return"]
-        print(f"{r['case']:<18} {r.get('steps', '-')!s:>8} {r.get('steps_per_s', '-')!s:>9} "
+        print(f"{r['case']:<30} {r.get('steps', '-')!s:>8} {r.get('steps_per_s', '-')!s:>9} "
               f"{r.get('last_mean_return', '-')!s:>12.12} {ev!s:>8.6} {r.get('error') or ''}")
 
 
