@@ -73,7 +73,9 @@ class GoGames:
         return self.engine.observations(self._obs).copy(), self.engine.mask.copy()
 
     def step(self, actions: np.ndarray, active: np.ndarray) -> None:
-        mask, done = _host(self.engine.mask), _host(self.engine.done)
+        mask, done = self.engine.mask, self.engine.done
+        if self.engine_name == "torch":  # read only here, so no copy: one transfer each
+            mask, done = mask.cpu().numpy(), done.cpu().numpy()
         live = np.asarray(active, dtype=bool) & ~done
         a = np.where(live, np.asarray(actions, dtype=np.int64), -1)
         idx = np.flatnonzero(live)
