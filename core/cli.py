@@ -274,7 +274,6 @@ def eval_cmd(path: str, episodes: int, opponent: str | None, stochastic: bool | 
     if seed is not None:
         check_value("seed", seed, "--seed")  # the same range as training's seed
     from agentctl.evaluate import evaluate
-
     from agentctl.passk import parse_ks
 
     result = evaluate(path, get_host().registry, episodes=episodes, deterministic=None if stochastic is None else not stochastic,

@@ -12,12 +12,11 @@ import torch
 from agentctl.envs.go.engine import GoEngine
 from agentctl.games import DihedralAugment, _transform
 from agentctl.nn.mlp import build_mlp
+from agentctl.plugins.go import make_games
 from agentctl.ppo.advantages import gae
 from agentctl.ppo.rollout import Collector
 from agentctl.selfplay import OpponentPool, SelfPlayVecEnv
-from agentctl.plugins.go import make_games
 from gymnasium import spaces
-
 from test_selfplay import PickGame
 
 
