@@ -88,12 +88,10 @@ def _engine_device(device: Any) -> str:
     return device
 
 
-def make_gnugo(arg: str | None = None, *, seed: int | None = None, env_kwargs: dict | None = None) -> Any:
-    """``gnugo`` or ``gnugo:LEVEL`` (default level 1); ``$GNUGO`` names the program."""
-    import os
-
-    from agentctl.envs.go.gnugo_opponent import GnuGoOpponent
-    from agentctl.envs.go.gtp_client import GNUGO_LEVELS, GTPError, find_gnugo
+def _gnugo_level(arg: str | None) -> tuple[int, str]:
+    """(level, path) of ``gnugo[:LEVEL]`` (default level 1), refused in one line when the level
+    is not GnuGo's or the program is missing (``$GNUGO`` names it)."""
+    from agentctl.envs.go.gtp_client import GNUGO_LEVELS, find_gnugo
     from agentctl.errors import Unavailable, UserError
 
     try:
@@ -106,7 +104,19 @@ def make_gnugo(arg: str | None = None, *, seed: int | None = None, env_kwargs: d
     path = find_gnugo()
     if path is None:
         raise Unavailable("gnugo not found (looked on PATH and /usr/games/gnugo): apt-get install gnugo, "
-                        "or set GNUGO to its path")
+                          "or set GNUGO to its path")
+    return level, path
+
+
+def make_gnugo(arg: str | None = None, *, seed: int | None = None, env_kwargs: dict | None = None) -> Any:
+    """``gnugo`` or ``gnugo:LEVEL`` (default level 1); ``$GNUGO`` names the program."""
+    import os
+
+    from agentctl.envs.go.gnugo_opponent import GnuGoOpponent
+    from agentctl.envs.go.gtp_client import GTPError
+    from agentctl.errors import UserError
+
+    level, path = _gnugo_level(arg)
     env_kwargs = env_kwargs or {}
     try:
         return GnuGoOpponent(level=level, board_size=int(env_kwargs.get("board_size", 9)),
@@ -181,19 +191,7 @@ class GnuGoTeacher:
 
 def make_gnugo_teacher(arg: str | None = None, *, seed: int | None = None, env_kwargs: dict | None = None) -> Any:
     """``gnugo`` or ``gnugo:LEVEL`` (default level 1) as a teacher; ``$GNUGO`` names the program."""
-    from agentctl.envs.go.gtp_client import GNUGO_LEVELS, find_gnugo
-    from agentctl.errors import Unavailable, UserError
-
-    try:
-        level = int(arg) if arg else 1
-    except ValueError:
-        level = None
-    if level not in GNUGO_LEVELS:
-        raise UserError(f"gnugo level must be an integer {GNUGO_LEVELS.start}..{GNUGO_LEVELS.stop - 1} "
-                        f"(GnuGo's --level), got {arg!r}: use gnugo:0 (weakest) to gnugo:10")
-    if find_gnugo() is None:
-        raise Unavailable("gnugo not found (looked on PATH and /usr/games/gnugo): apt-get install gnugo, "
-                        "or set GNUGO to its path")
+    level, _ = _gnugo_level(arg)
     env_kwargs = env_kwargs or {}
     return GnuGoTeacher(level, int(seed or 0), int(env_kwargs.get("board_size", 9)),
                         float(env_kwargs.get("komi", 7.5)), int(env_kwargs.get("history", 4)))
