@@ -273,7 +273,10 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         reward += np.where(playing, self.dense, 0.0).astype(np.float32)
         self.dense[:] = 0.0
         self.prev_done = done
-        info: dict[str, Any] = {"next_is_opponent": playing & self.both & ~done}
+        # A game the learner played both sides of is not one player's score: kept out of the
+        # episode returns (it still trains).
+        info: dict[str, Any] = {"next_is_opponent": playing & self.both & ~done,
+                                "unscored": done & playing & self.both}
         ended = np.flatnonzero(done & playing)
         if ended.size and callable(getattr(self.games, "final_targets", None)):
             info["aux_targets"] = self._final_targets(ended)

@@ -64,6 +64,7 @@ def test_both_seats_show_every_turn_with_each_movers_reward():
     _, reward, term, _, info = env.step(np.zeros(4, dtype=np.int64))  # seat 1 plays rock: loses
     assert term.all() and not info["next_is_opponent"].any()
     np.testing.assert_array_equal(reward, [-1.0] * 4)  # the mover's result, whichever seat the slot began as
+    assert info["unscored"].all()  # a game against itself is no one player's return
 
 
 def test_one_seat_without_the_flag_or_against_others():
@@ -83,7 +84,8 @@ def test_both_seat_returns_have_each_seats_sign():
     game = PickGame(8)
     env = SelfPlayVecEnv(game, _pool(policy, {"latest": 1.0}), both_seats=True)
     collector = Collector(env, num_steps=6, device=torch.device("cpu"), seed=0)
-    r, _ = collector.collect(policy, torch.Generator().manual_seed(1))
+    r, finished = collector.collect(policy, torch.Generator().manual_seed(1))
+    assert r.dones.sum() > 0 and finished == []  # games against itself report no returns
     _, returns = gae(r.rewards, r.values, r.next_values, r.terminated, r.dones, 1.0, 1.0, signs=r.signs)
     checked = 0
     for i in range(game.num_games):

@@ -6,9 +6,10 @@ ignores its action and returns the reset observation with reward 0. We keep that
 in the [T, N] buffer (it holds the final observation, whose value bootstraps a truncated
 episode) but mark it invalid: it is never trained on and adds nothing to episode returns.
 
-Two optional step infos from an env: ``next_is_opponent`` (bool [N]: the next observation is
+Optional step infos from an env: ``next_is_opponent`` (bool [N]: the next observation is
 the other side's, in a zero-sum game the learner plays both seats of; advantages then flip
-sign, see :func:`agentctl.ppo.advantages.gae`) and ``aux_targets`` ({env index: {name: [k,
+sign, see :func:`agentctl.ppo.advantages.gae`), ``unscored`` (bool [N]: the episode that just
+ended is no one player's return, e.g. such a game: it trains but is not reported) and ``aux_targets`` ({env index: {name: [k,
 ...]}}: targets for the last k transitions of the episode that just ended in that env, for a
 policy's auxiliary heads). Targets for transitions collected in an earlier rollout are
 already trained on and are dropped.
@@ -154,8 +155,10 @@ class Collector:
             self.ep_length += ok
             ended = done & ok
             if ended.any():
+                unscored = info.get("unscored") if isinstance(info, dict) else None
                 for i in np.flatnonzero(ended):
-                    finished.append((float(self.ep_return[i]), int(self.ep_length[i])))
+                    if unscored is None or not unscored[i]:
+                        finished.append((float(self.ep_return[i]), int(self.ep_length[i])))
                 self.ep_return[ended] = 0.0
                 self.ep_length[ended] = 0
             self.prev_done = done
