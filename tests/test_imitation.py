@@ -230,7 +230,7 @@ def pretrain_cli(*args):
 
 @pytest.mark.parametrize("args, message", [
     (["--env", "go", "--teacher", "nosuch", "--games", "5"], "unknown teacher 'nosuch'"),
-    (["--env", "connect4", "--teacher", "gnugo", "--games", "5"], "teacher 'gnugo' plays env 'go', not 'connect4'"),
+    (["--env", "rts", "--teacher", "gnugo", "--games", "5"], "teacher 'gnugo' plays env 'go', not 'rts'"),
     (["--env", "textgen", "--teacher", "gnugo", "--games", "5"], "env 'textgen' is a text env"),
     (["--env", "go", "--teacher", "gnugo", "--games", "0"], "--games must be >= 1, got 0"),
     (["--env", "go", "--teacher", "gnugo"], "--teacher needs --games"),

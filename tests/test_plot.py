@@ -64,16 +64,18 @@ EVAL_GAMES = 4
 
 @pytest.fixture(scope="module")
 def resumed_eval_run(tmp_path_factory):
-    """connect4 self-play, 5 updates, an eval every 2; stopped after update 2's checkpoint and
-    resumed from it in the same dir (rows 3-5 come from the second process)."""
+    """Go self-play on 5x5 with a tiny net (first-party, so a bare install has it), 5 updates, an
+    eval every 2; stopped after update 2's checkpoint and resumed from it in the same dir (rows 3-5
+    come from the second process)."""
     from agentctl import checkpoint
     from agentctl.run import TrainRequest, train
 
-    run = tmp_path_factory.mktemp("plot") / "c4"
-    overrides = {"total_timesteps": 512, "num_envs": 4, "num_steps": 32, "minibatch_size": 32, "seed": 3,
+    run = tmp_path_factory.mktemp("plot") / "go5"
+    overrides = {"env_kwargs": {"board_size": 5}, "policy_kwargs": {"blocks": 1, "channels": 8},
+                 "total_timesteps": 512, "num_envs": 4, "num_steps": 32, "minibatch_size": 32, "seed": 3,
                  "eval_every": 2, "eval_games": EVAL_GAMES, "eval_opponent": "random", "checkpoint_every": 2,
                  "keep_checkpoints": 0, "tensorboard": False, "device": "cpu", "torch_threads": 1}
-    train(TrainRequest(env="connect4", run_dir=str(run), quiet=True, overrides=overrides))
+    train(TrainRequest(env="go", run_dir=str(run), quiet=True, overrides=overrides))
     mid = next(p for p in checkpoint.list_checkpoints(run / "checkpoints")
                if checkpoint.load(p)["trainer"]["update"] == 2)
     train(TrainRequest(resume=str(mid), quiet=True))
@@ -105,7 +107,7 @@ def test_real_eval_rows_are_drawn_as_logged(resumed_eval_run):
 def test_resumed_run_wall_time_continues(resumed_eval_run):
     run, checkpoint_wall = resumed_eval_run
     rows = read_rows(run)
-    wall = curve(rows, "mean_return", "wall").x
+    wall = curve(rows, "loss", "wall").x
     assert wall == [r["wall_s"] / 60 for r in rows] and len(wall) == 5
     # the resumed process starts its clock at the checkpoint's elapsed time, not at zero
     assert rows[2]["wall_s"] > checkpoint_wall >= rows[1]["wall_s"]
