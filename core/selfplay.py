@@ -204,6 +204,7 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         self.dense = np.zeros(self.num_envs, dtype=np.float32)
         # The (seat, frame) of each learner turn of the games in play, for their final targets.
         self.views: list[list[tuple[int, int]]] = [[] for _ in range(self.num_envs)]
+        self.targeted = callable(getattr(games, "final_targets", None))  # else no views to keep
         self._frame = np.zeros(self.num_envs, dtype=np.int64)
 
     def reset(self, *, seed: int | None = None, options: Any = None) -> tuple[dict, dict]:
@@ -257,8 +258,9 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         resetting = self.prev_done.copy()
         playing = ~resetting
         mover = self.mover.copy()
-        for i in np.flatnonzero(playing):
-            self.views[i].append((int(mover[i]), int(self._frame[i])))
+        if self.targeted:
+            for i in np.flatnonzero(playing):
+                self.views[i].append((int(mover[i]), int(self._frame[i])))
         self.games.step(np.asarray(actions, dtype=np.int64), playing)
         self._collect_dense()
         if resetting.any():
@@ -278,7 +280,7 @@ class SelfPlayVecEnv(gym.vector.VectorEnv):
         info: dict[str, Any] = {"next_is_opponent": playing & self.both & ~done,
                                 "unscored": done & playing & self.both}
         ended = np.flatnonzero(done & playing)
-        if ended.size and callable(getattr(self.games, "final_targets", None)):
+        if ended.size and self.targeted:
             info["aux_targets"] = self._final_targets(ended)
         return self._obs(), reward, done, np.zeros(self.num_envs, dtype=bool), info
 
