@@ -142,11 +142,16 @@ class ActionDist:
 
     @staticmethod
     def _gumbel(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Gumbel(0, 1) noise of ``x``'s shape, always float32 (or float64 for float64 logits):
+        in bf16/fp16 the uniform draw has 8-11 bits, so ``-log(-log(u))`` is coarsely quantised
+        and its tail clipped, which biases the sample. Adding it to low-precision logits
+        promotes the sum to float32, so the argmax is taken at full precision."""
+        dtype = torch.float64 if x.dtype == torch.float64 else torch.float32
         device = generator.device if generator is not None else x.device
-        u = torch.rand(x.shape, generator=generator, device=device, dtype=x.dtype)
+        u = torch.rand(x.shape, generator=generator, device=device, dtype=dtype)
         if u.device != x.device:
             u = u.to(x.device)
-        fi = torch.finfo(x.dtype)
+        fi = torch.finfo(dtype)
         u.clamp_(fi.tiny, 1.0 - fi.eps)
         return -torch.log(-torch.log(u))
 
