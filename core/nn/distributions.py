@@ -157,6 +157,11 @@ class ActionDist:
 
     # -- public API ------------------------------------------------------------------------
 
+    def to_env(self, actions: torch.Tensor) -> torch.Tensor:
+        """The action the env receives for a sampled one: the same indices (a Gaussian head
+        clips or squashes here, see :mod:`agentctl.nn.gaussian`)."""
+        return actions
+
     def sample(
         self,
         logits: torch.Tensor,

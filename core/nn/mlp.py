@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from agentctl.nn.distributions import ActionDist
+from agentctl.nn.gaussian import DiagGaussian, dist_for_space
 from agentctl.nn.policy import ActorCritic, layer_init
 from torch import nn
 from torch.nn import functional as F
@@ -24,16 +25,27 @@ def _trunk(in_dim: int, hidden: Sequence[int], act: type[nn.Module]) -> list[nn.
 
 
 class MLPPolicy(ActorCritic):
-    def __init__(self, obs_dim: int, dist: ActionDist, hidden_sizes: Sequence[int] = (64, 64),
-                 activation: str = "tanh") -> None:
+    """For a :class:`DiagGaussian` the actor's output is the action mean and ``log_std`` a
+    parameter (``state_dependent_std``: the actor predicts both); ``forward`` returns
+    ``concat(mean, log_std)`` as the distribution's logits either way."""
+
+    def __init__(self, obs_dim: int, dist: ActionDist | DiagGaussian, hidden_sizes: Sequence[int] = (64, 64),
+                 activation: str = "tanh", log_std_init: float = 0.0, state_dependent_std: bool = False) -> None:
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         act = ACTIVATIONS[activation]
         last = hidden_sizes[-1] if hidden_sizes else obs_dim
         self.dist = dist
-        self.actor = nn.Sequential(*_trunk(obs_dim, hidden_sizes, act),
-                                   layer_init(nn.Linear(last, dist.num_logits), gain=0.01))
+        gaussian = isinstance(dist, DiagGaussian)
+        out = dist.dim if gaussian and not state_dependent_std else dist.num_logits
+        head = layer_init(nn.Linear(last, out), gain=0.01)
+        self.log_std: nn.Parameter | None = None  # categorical, or predicted by the head's second half
+        if gaussian and not state_dependent_std:
+            self.log_std = nn.Parameter(torch.full((dist.dim,), float(log_std_init)))
+        elif gaussian:
+            nn.init.constant_(head.bias[dist.dim:], float(log_std_init))
+        self.actor = nn.Sequential(*_trunk(obs_dim, hidden_sizes, act), head)
         self.critic = nn.Sequential(*_trunk(obs_dim, hidden_sizes, act),
                                     layer_init(nn.Linear(last, 1), gain=1.0))
         self._act = _ACT_FN[act]
@@ -52,18 +64,26 @@ class MLPPolicy(ActorCritic):
         # Same layers and math as calling the Sequentials, without nn.Module.__call__ per layer
         # (~1.5 us each, 14 per forward, tens of thousands of forwards per run).
         obs = obs.flatten(1)
-        return (self._run(self._actor_layers, self._act, obs),
-                self._run(self._critic_layers, self._act, obs).squeeze(-1))
+        logits = self._run(self._actor_layers, self._act, obs)
+        if self.log_std is not None:
+            logits = torch.cat([logits, self.log_std.expand_as(logits)], dim=-1)
+        return logits, self._run(self._critic_layers, self._act, obs).squeeze(-1)
 
 
 def build_mlp(observation_space, action_space, hidden_sizes: Sequence[int] = (64, 64),
-              activation: str = "tanh") -> MLPPolicy:
-    """Any Box observation (flattened); Discrete or MultiDiscrete actions. ``hidden_sizes=[]``
-    is a linear policy."""
+              activation: str = "tanh", log_std_init: float = 0.0, state_dependent_std: bool = False,
+              squash: str = "clip") -> MLPPolicy:
+    """Any Box observation (flattened); Discrete, MultiDiscrete or 1-D Box actions.
+    ``hidden_sizes=[]`` is a linear policy. For Box actions (a diagonal Gaussian): the initial
+    ``log_std``, whether the std depends on the state, and ``squash`` ("clip" the sample to the
+    bounds, or "tanh"-squash it into them; see :mod:`agentctl.nn.gaussian`)."""
     if not (isinstance(hidden_sizes, (list, tuple))
             and all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in hidden_sizes)):
         raise ValueError(f"mlp hidden_sizes must be a list of layer widths >= 1 such as [64, 64], got {hidden_sizes!r}")
+    dist = dist_for_space(action_space, squash=squash)
+    if not isinstance(dist, DiagGaussian) and (log_std_init != 0.0 or state_dependent_std):
+        raise ValueError("log_std_init and state_dependent_std apply to Box action spaces only")
     obs_dim = int(np.prod(observation_space.shape))
-    return MLPPolicy(obs_dim, ActionDist.from_space(action_space), list(hidden_sizes), activation)
+    return MLPPolicy(obs_dim, dist, list(hidden_sizes), activation, log_std_init, state_dependent_std)
 
 

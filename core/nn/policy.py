@@ -63,10 +63,11 @@ def act(policy: ActorCritic, obs: Any, mask: Any = None, *, deterministic: bool 
         generator: torch.Generator | None = None) -> np.ndarray:
     """Actions for a batch of observations (numpy in, numpy out): the policy's greedy action
     when ``deterministic``, else a sample drawn with ``generator``. ``mask`` ([B, A] bool,
-    True = legal) keeps illegal actions from ever being chosen. Every place that plays a
-    policy (evaluation, opponents, GTP) acts through this one function."""
+    True = legal) keeps illegal actions from ever being chosen. The result is what the env
+    receives (``dist.to_env``: continuous actions clipped or squashed to the bounds). Every place
+    that plays a policy (evaluation, opponents, GTP) acts through this one function."""
     dev = next(policy.parameters()).device
     x = torch.as_tensor(np.asarray(obs), dtype=torch.float32, device=dev)
     m = None if mask is None else torch.as_tensor(np.asarray(mask), device=dev).bool()
     logits, _ = policy(x)
-    return choose(policy.dist, logits, m, deterministic, generator).cpu().numpy()
+    return policy.dist.to_env(choose(policy.dist, logits, m, deterministic, generator)).cpu().numpy()

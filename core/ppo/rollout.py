@@ -130,7 +130,7 @@ class Collector:
             buf["logprobs"][t] = logprob
             actions.append(action)
             try:
-                next_obs, reward, term, trunc, info = self.envs.step(action.cpu().numpy())
+                next_obs, reward, term, trunc, info = self.envs.step(dist.to_env(action).cpu().numpy())
             except (UserError, KeyboardInterrupt):
                 raise
             except Exception as exc:
