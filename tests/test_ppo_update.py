@@ -10,7 +10,8 @@ import pytest
 import torch
 from agentctl.config import PPOConfig
 from agentctl.nn.mlp import build_mlp
-from agentctl.ppo.trainer import Trainer, _flatten_valid, clip_grad_norm
+from agentctl.ppo import trainer as trainer_module
+from agentctl.ppo.trainer import Trainer, _flatten_valid, minibatches
 from gymnasium import spaces
 from gymnasium.vector import SyncVectorEnv
 
@@ -68,24 +69,61 @@ def test_no_annealing_keeps_the_start_values():
     assert metrics["learning_rate"] == 1e-3 and metrics["clip_coef"] == 0.2
 
 
-@pytest.mark.parametrize("scale", [100.0, 1e-3], ids=["clipped", "untouched"])
-def test_grad_clip_matches_torch_clip_grad_norm(scale):
-    gen = torch.Generator().manual_seed(0)
-    shapes = [(4, 3), (3,), (2, 2, 2)]
-    grads = [torch.randn(s, generator=gen, dtype=torch.float64) * scale for s in shapes]
-    ours = [torch.zeros(s, dtype=torch.float64, requires_grad=True) for s in shapes]
-    ref = [torch.zeros(s, dtype=torch.float64, requires_grad=True) for s in shapes]
-    for p, q, g in zip(ours, ref, grads):
-        p.grad, q.grad = g.clone(), g.clone()
-    clip_grad_norm(ours, 0.5)
-    total = torch.nn.utils.clip_grad_norm_(ref, 0.5)
-    for p, q in zip(ours, ref):
-        torch.testing.assert_close(p.grad, q.grad, rtol=1e-12, atol=0)
-    norm = torch.linalg.vector_norm(torch.cat([p.grad.reshape(-1) for p in ours]))
-    if total > 0.5:
-        assert norm.item() == pytest.approx(0.5, rel=1e-5)
-    else:
-        assert torch.equal(ours[0].grad, grads[0])
+@pytest.mark.parametrize("n,size", [(13, 4), (256, 256), (257, 256), (1000, 64), (5, 8)])
+def test_minibatches_are_near_equal_and_cover_each_transition_once(n, size):
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(n))
+    chunks = minibatches(perm, size)
+    sizes = [len(c) for c in chunks]
+    assert len(chunks) == -(-n // size) and max(sizes) <= size
+    assert max(sizes) - min(sizes) <= 1  # never a ragged tail (257 / 256 was 256 + 1)
+    assert torch.equal(torch.cat(chunks), perm)
+
+
+def test_every_epoch_trains_on_every_valid_transition_once(monkeypatch):
+    seen: list[torch.Tensor] = []
+
+    def spy(perm, size):
+        chunks = minibatches(perm, size)
+        seen.extend(chunks)
+        return chunks
+
+    monkeypatch.setattr(trainer_module, "minibatches", spy)
+    # 2 envs x 10 steps, episodes of 5: one reset step each at t = 5, so 18 valid transitions;
+    # minibatch 4 -> 5 minibatches of 4, 4, 4, 3, 3 (fixed-size cuts would leave 4, 4, 4, 4, 2)
+    trainer = make_trainer(num_steps=10, update_epochs=3)
+    metrics = trainer.step()
+    n = trainer.global_step
+    assert n == 18 and metrics["minibatch_steps"] == 3 * 5 == len(seen)
+    for epoch in range(3):
+        chunk = seen[5 * epoch:5 * epoch + 5]
+        assert sorted(len(c) for c in chunk) == [3, 3, 4, 4, 4]
+        assert torch.equal(torch.cat(chunk).sort().values, torch.arange(n))
+
+
+def test_grad_norm_is_clipped_before_the_step(monkeypatch):
+    norms: list[float] = []
+    real = torch.optim.Adam.step
+
+    def step(self, *args, **kwargs):
+        params = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
+        norms.append(float(torch.linalg.vector_norm(torch.cat([p.grad.reshape(-1) for p in params]))))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step)
+    make_trainer(max_grad_norm=1e-3, learning_rate=1e-2).step()
+    assert norms and max(norms) <= 1e-3 * (1 + 1e-4)
+    norms.clear()
+    make_trainer(max_grad_norm=0.0, learning_rate=1e-2).step()
+    assert max(norms) > 1e-2  # unclipped gradients are larger: the check above could fail
+
+
+def test_minibatch_kl_check_skips_the_step_that_would_move_too_far():
+    common = {"update_epochs": 4, "learning_rate": 1e-2, "anneal_lr": False, "target_kl_check": "minibatch"}
+    assert make_trainer(**common, target_kl=1e9).step()["minibatch_steps"] == 4 * 4
+    # The first minibatch has KL exactly 0 (no step yet): taken; the second sees moved weights
+    # (KL > 1.5 x 1e-12): skipped, and the update ends there.
+    metrics = make_trainer(**common, target_kl=1e-12).step()
+    assert metrics["minibatch_steps"] == 1 and metrics["epochs"] == 1
 
 
 def test_target_kl_stops_the_epoch_loop():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["LossTerms", "approx_kl", "clipped_policy_loss", "normalize", "ppo_loss", "value_loss"]
+__all__ = ["LossTerms", "approx_kl", "clip_fraction", "clipped_policy_loss", "normalize", "ppo_loss", "value_loss"]
 
 
 @dataclass
@@ -70,6 +70,11 @@ def approx_kl(logratio: torch.Tensor, detach: bool = True) -> torch.Tensor:
     return (lr.exp() - 1.0 - lr).mean()
 
 
+def clip_fraction(logratio: torch.Tensor, clip_coef: float) -> torch.Tensor:
+    """Share of transitions whose ratio lies outside [1 - eps, 1 + eps] (detached)."""
+    return ((logratio.detach().exp() - 1.0).abs() > clip_coef).to(logratio.dtype).mean()
+
+
 def ppo_loss(
     new_logp: torch.Tensor,
     old_logp: torch.Tensor,
@@ -88,22 +93,15 @@ def ppo_loss(
     """loss = pg_loss - ent_coef * mean(entropy) + vf_coef * v_loss, plus logging stats."""
     if norm_adv:
         advantages = normalize(advantages)
-    logratio = new_logp - old_logp
-    ratio = logratio.exp()
-    pg_loss = torch.max(
-        -advantages * ratio, -advantages * ratio.clamp(1.0 - clip_coef, 1.0 + clip_coef)
-    ).mean()
+    pg_loss, logratio = clipped_policy_loss(new_logp, old_logp, advantages, clip_coef)
     v_loss = value_loss(new_values, old_values, returns, vf_clip_coef)
     ent = entropy.mean()
     loss = pg_loss - ent_coef * ent + vf_coef * v_loss
-
-    r = ratio.detach()
-    lr = logratio.detach()
     return LossTerms(
         loss=loss,
         pg_loss=pg_loss.detach(),
         v_loss=v_loss.detach(),
         entropy=ent.detach(),
-        approx_kl=(r - 1.0 - lr).mean(),
-        clipfrac=((r - 1.0).abs() > clip_coef).to(r.dtype).mean(),
+        approx_kl=approx_kl(logratio),
+        clipfrac=clip_fraction(logratio, clip_coef),
     )

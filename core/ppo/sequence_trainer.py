@@ -30,7 +30,7 @@ from agentctl.errors import TrainingDiverged, UserError
 from agentctl.ppo.advantages import gae, grpo, rloo
 from agentctl.ppo.kl import AdaptiveKL, kl_penalty
 from agentctl.ppo.loss import approx_kl, ppo_loss
-from agentctl.ppo.trainer import clip_grad_norm, make_optimizer, schedule
+from agentctl.ppo.trainer import make_optimizer, schedule
 from agentctl.seeding import Stream, int_seed, rng
 from agentctl.sequences import SequenceTask
 from agentctl.text.generate import Generation, complete, response_logits, token_logprobs
@@ -230,7 +230,7 @@ class SequenceTrainer:
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if cfg.max_grad_norm > 0:
-                    clip_grad_norm(self.params, cfg.max_grad_norm)
+                    torch.nn.utils.clip_grad_norm_(self.params, cfg.max_grad_norm, foreach=True)
                 self.optimizer.step()
                 epoch_kl += terms.approx_kl
                 num_mb += 1

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from agentctl import normalize
 from agentctl.config import PPOConfig
 from agentctl.errors import EnvFailed, TrainingDiverged, UserError
 from agentctl.nn.policy import ActorCritic
@@ -40,14 +41,11 @@ def schedule(cfg: PPOConfig, global_step: int, optimizer: torch.optim.Optimizer)
     return lr, (cfg.clip_coef * frac if cfg.anneal_clip else cfg.clip_coef)
 
 
-def clip_grad_norm(params: list[torch.nn.Parameter], max_norm: float) -> None:
-    """``clip_grad_norm_(params, max_norm, foreach=True)`` without its per-call grouping and
-    wrapper overhead (one device and dtype here): same norms, same 1e-6, same clamp."""
-    grads = [p.grad for p in params if p.grad is not None]
-    if not grads:
-        return
-    total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2.0)), 2.0)
-    torch._foreach_mul_(grads, (max_norm / (total + 1e-6)).clamp_(max=1.0))
+def minibatches(perm: torch.Tensor, minibatch_size: int) -> tuple[torch.Tensor, ...]:
+    """``perm`` cut into ceil(n / minibatch_size) chunks of near-equal size (they differ by at most
+    one). Cutting off fixed-size chunks instead can leave a ragged last minibatch of a single
+    transition, whose normalised advantage is 0: a value-only Adam step at full learning rate."""
+    return torch.tensor_split(perm, -(-perm.numel() // minibatch_size))
 
 
 def _flatten_valid(r: Rollout, advantages: torch.Tensor, returns: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -84,7 +82,8 @@ class Trainer:
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(int_seed(cfg.seed, Stream.ACTIONS))
         self.np_rng = rng(cfg.seed, Stream.MINIBATCHES)
-        self.collector = Collector(envs, cfg.num_steps, device, int_seed(cfg.seed, Stream.ENVS))
+        self.collector = Collector(envs, cfg.num_steps, device, int_seed(cfg.seed, Stream.ENVS),
+                                   **normalize.from_config(cfg, envs.num_envs))
         self.envs = envs
         self.global_step = 0
         self.update = 0
@@ -178,12 +177,13 @@ class Trainer:
         kl_sum = torch.zeros((), device=self.device)
         kl_count = 0
         terms = None
+        kl_per_minibatch = cfg.target_kl > 0 and cfg.target_kl_check == "minibatch"
+        stopped, steps = False, 0
         for _epoch in range(cfg.update_epochs):
             perm = torch.from_numpy(self.np_rng.permutation(n)).to(self.device)
             epoch_kl = torch.zeros((), device=self.device)
             num_mb = 0
-            for start in range(0, n, cfg.minibatch_size):
-                idx = perm[start:start + cfg.minibatch_size]
+            for idx in minibatches(perm, cfg.minibatch_size):
                 old_logp, old_values, adv, ret = cols[idx].unbind(1)
                 mb_mask = None if masks is None else masks[idx]
                 if aux:
@@ -206,17 +206,22 @@ class Trainer:
                     term = dist.kl(b["init_logits"][idx], logits, mb_mask).mean()
                     loss = loss + init_kl * term
                     extra["init_kl"] = extra.get("init_kl", 0.0) + term.detach()
+                if kl_per_minibatch and float(terms.approx_kl) > 1.5 * cfg.target_kl:
+                    stopped = True  # SB3's rule: this minibatch's step would move too far; skip it
+                    break
                 finite &= torch.isfinite(loss)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 if cfg.max_grad_norm > 0:
-                    clip_grad_norm(self.params, cfg.max_grad_norm)
+                    torch.nn.utils.clip_grad_norm_(self.params, cfg.max_grad_norm, foreach=True)
                 opt.step()
                 epoch_kl += terms.approx_kl
                 num_mb += 1
-            kl_sum += epoch_kl / num_mb
-            kl_count += 1
-            if cfg.target_kl > 0 and float(epoch_kl / num_mb) > cfg.target_kl:
+                steps += 1
+            if num_mb:
+                kl_sum += epoch_kl / num_mb
+                kl_count += 1
+            if stopped or (cfg.target_kl > 0 and not kl_per_minibatch and float(epoch_kl / num_mb) > cfg.target_kl):
                 break
         if not bool(finite):
             raise TrainingDiverged(
@@ -232,8 +237,8 @@ class Trainer:
             "entropy": float(terms.entropy), "approx_kl": float(kl_sum / kl_count),
             "clipfrac": float(terms.clipfrac), "epochs": kl_count, "explained_variance": explained,
         }
-        minibatches = kl_count * -(-n // cfg.minibatch_size)
-        metrics.update({k: float(v) / minibatches for k, v in extra.items()})
+        metrics["minibatch_steps"] = steps
+        metrics.update({k: float(v) / max(steps, 1) for k, v in extra.items()})
         if aux_valid is not None:
             metrics["aux_labelled"] = float(aux_valid.float().mean())
         if init_kl > 0:
