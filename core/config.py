@@ -90,6 +90,9 @@ class PPOConfig:
     max_grad_norm: float = _f(0.5, "Global gradient-norm clip (0 disables).", NON_NEGATIVE)
     target_kl: float = _f(0.0, "Stop an update's epochs once approx KL exceeds this (0 disables).",
                           NON_NEGATIVE)
+    target_kl_check: str = _f("epoch", "When target_kl > 0: 'epoch' stops after an epoch whose mean approx KL "
+                                       "exceeds it (CleanRL); 'minibatch' skips the step of the first minibatch "
+                                       "whose KL exceeds 1.5 x target_kl and ends the update (SB3).")
     adam_eps: float = _f(1e-5, "Adam epsilon.", POSITIVE)
     policy: str = _f("", "Policy builder name; empty uses the env's default.")
     policy_kwargs: dict = _f({}, "Keyword arguments for the policy builder (e.g. hidden_sizes).")
@@ -300,6 +303,8 @@ def validate(cfg: PPOConfig) -> None:
                         f"{cfg.num_envs} * {cfg.num_steps} = {cfg.batch_size}, got {cfg.minibatch_size}")
     if cfg.device not in ("auto", "cpu", "cuda") and not re.fullmatch(r"cuda:\d+", cfg.device):
         raise UserError(f"config device must be auto, cpu or cuda (or cuda:N), got {cfg.device!r}")
+    if cfg.target_kl_check not in ("epoch", "minibatch"):
+        raise UserError(f"config target_kl_check must be epoch or minibatch, got {cfg.target_kl_check!r}")
     if cfg.advantage not in ADVANTAGES:
         raise UserError(f"config advantage must be one of {', '.join(ADVANTAGES)}, got {cfg.advantage!r}")
     if cfg.pretrain_corpus not in CORPORA:
