@@ -85,6 +85,9 @@ class EnvSpec:
     # Optional: one unbatched env in the standard API (a gymnasium.Env for "single", a
     # PettingZoo AEC env for "multi"), for API checkers (`agentctl check-plugin`) and tests.
     reference_env: str | Callable | None = None
+    # Optional: the default search space of `agentctl tune` (config key -> a list of choices or
+    # {low, high[, log, step]}, as in a space TOML file).
+    tune_space: Mapping[str, Any] = field(default_factory=dict)
 
     category = "env"
 
@@ -127,10 +130,13 @@ class Registry:
                 reference_env = kwargs.pop("reference_env", None)
                 if reference_env is not None:
                     _check_target(f"env {name!r} reference_env", reference_env)
+                tune_space = kwargs.pop("tune_space", None) or {}
+                if not isinstance(tune_space, Mapping):
+                    raise SpecError(f"env {name!r}: tune_space must be a dict, got {tune_space!r}")
                 if kwargs:
                     raise SpecError(f"env {name!r}: unknown register() arguments {sorted(kwargs)}")
                 item: Any = EnvSpec(name, target, kind, plugin, str(description),
-                                    default_config, policy, env_kwargs, reference_env)
+                                    default_config, policy, env_kwargs, reference_env, dict(tune_space))
             else:
                 _check_target(f"{category} {name!r}", target)
                 description = kwargs.pop("description", "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,10 @@ class TrainRequest:
     resume: str | None = None
     quiet: bool = False
     overwrite: bool = False  # a fresh run may replace the run already in run_dir
+    # Called after every update with its metrics plus ``recent_mean_return`` (the mean return of
+    # the last 20 finished episodes, None before any): True stops the run, which then
+    # checkpoints and ends as on a time limit (hyperparameter search prunes trials this way).
+    on_update: Callable[[dict[str, Any]], bool | None] | None = None
 
 
 def seed_everything(seed: int) -> None:
@@ -336,7 +341,7 @@ def train(req: TrainRequest, registry: Registry | None = None) -> dict[str, Any]
             with RunDir(run_dir, fresh=state is None, overwrite=req.overwrite):
                 run = prepare(registry, spec, cfg, run_dir, state)
                 write_run_files(run)
-                return loop(run, stop, req.quiet)
+                return loop(run, stop, req.quiet, req.on_update)
         except Interrupted as exc:
             if exc.message:
                 raise
@@ -344,7 +349,8 @@ def train(req: TrainRequest, registry: Registry | None = None) -> dict[str, Any]
             raise Interrupted(exc.signum, f"stopped during start-up, nothing was trained{kept}") from None
 
 
-def loop(run: Run, stop: StopSignals, quiet: bool = False) -> dict[str, Any]:
+def loop(run: Run, stop: StopSignals, quiet: bool = False,
+         on_update: Callable[[dict[str, Any]], bool | None] | None = None) -> dict[str, Any]:
     from agentctl.runlog import RunLogger, TrainProgress
 
     cfg, trainer = run.cfg, run.trainer
@@ -364,7 +370,8 @@ def loop(run: Run, stop: StopSignals, quiet: bool = False) -> dict[str, Any]:
                     metrics.update(run.evaluate())
                 logger.log(metrics)
                 recent = [r for r, _ in trainer.episodes[-20:]]
-                bar.update(trainer.global_step, metrics["steps_per_s"], float(np.mean(recent)) if recent else None)
+                recent_mean = float(np.mean(recent)) if recent else None
+                bar.update(trainer.global_step, metrics["steps_per_s"], recent_mean)
                 if run.pool is not None:
                     run.refresh_opponents()
                 if run.due(cfg.checkpoint_every):
@@ -372,6 +379,8 @@ def loop(run: Run, stop: StopSignals, quiet: bool = False) -> dict[str, Any]:
                 if stop.requested is not None:
                     break
                 if cfg.time_limit_s > 0 and run.elapsed() >= cfg.time_limit_s:
+                    break
+                if on_update is not None and on_update({**metrics, "recent_mean_return": recent_mean}):
                     break
             if not run.checkpointed_now():
                 run.checkpoint()
