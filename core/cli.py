@@ -242,6 +242,70 @@ def _pretrain_teacher(env_name: str | None, teacher: str, games: int | None, wor
         sys.exit(128 + summary["signal"])
 
 
+@cli.command()
+@click.option("--env", "env_name", help="Env name (see `agentctl envs`); a resumed study keeps its own.")
+@click.option("--trials", type=int, default=20, show_default=True,
+              help="Finished trials (complete or pruned) the study should hold; a resumed study's count.")
+@click.option("--space", "space_path", type=click.Path(dir_okay=False),
+              help="Search space TOML (default: the env's): key = [choices] or {low, high[, log, step]}.")
+@click.option("--steps-per-trial", type=int, help="Env steps each trial trains (default: the env's total_timesteps).")
+@click.option("--run-dir", type=click.Path(file_okay=False),
+              help="Tune run dir: study.db, trials/NNNN/, best.toml (default runs/<env>/tune-<time>).")
+@click.option("--storage", help="Optuna storage URL (default sqlite:///RUN_DIR/study.db); processes on one share a study.")
+@click.option("--study", "study_name", help="Study name (default: the env's name).")
+@click.option("--jobs", type=int, default=1, show_default=True, help="Trials at once (one process each).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Sampler seed.")
+@click.option("--sampler", type=click.Choice(["tpe", "random", "grid"]), default="tpe", show_default=True)
+@click.option("--pruner", type=click.Choice(["median", "hyperband", "none"]), default="median", show_default=True,
+              help="Stop trials whose running score trails (mean return of the last 20 episodes; games: eval_win_rate).")
+@click.option("--eval-episodes", type=int,
+              help="Episodes (games) of each trial's final evaluation, its score (default 20; games: eval_games).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config file under every trial.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Fix a config key in every trial (repeatable).")
+@click.option("--resume", is_flag=True, help="Continue the study in --run-dir (or --storage): finished trials count.")
+@click.option("--report", "report_target", metavar="STUDY_OR_DIR",
+              help="Print the table of a study (a tune run dir, or a study name with --storage) and write its plots.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
+@click.option("--worker", hidden=True)
+def tune(env_name: str | None, trials: int, space_path: str | None, steps_per_trial: int | None, run_dir: str | None,
+         storage: str | None, study_name: str | None, jobs: int, seed: int, sampler: str, pruner: str,
+         eval_episodes: int | None, config_path: str | None, sets: tuple[str, ...], resume: bool,
+         report_target: str | None, as_json: bool, worker: str | None) -> None:
+    """Search PPO hyperparameters with Optuna (needs agentctl[tune]); writes the best config as TOML."""
+    from agentctl.tune import import_optuna
+
+    import_optuna()  # without optuna: one line saying how to install it
+    from agentctl.config import load_toml, parse_set
+    from agentctl.tune import TuneRequest
+    from agentctl.tune import report as tune_report
+    from agentctl.tune import tune as run_tune
+    from agentctl.tune import worker as tune_worker
+    from agentctl.tune_space import load_space
+
+    if worker:
+        tune_worker(json.loads(worker), get_host().registry)
+        return
+    if report_target:
+        for line in tune_report(report_target, storage, study_name, run_dir):
+            click.echo(line)
+        return
+    req = TuneRequest(env=env_name, trials=trials, space=load_space(space_path) if space_path else None,
+                      steps_per_trial=steps_per_trial, run_dir=run_dir, storage=storage, study=study_name, jobs=jobs,
+                      seed=seed, sampler=sampler, pruner=pruner, overrides=parse_set(sets),
+                      config_file=load_toml(config_path) if config_path else None, resume=resume,
+                      eval_episodes=eval_episodes)
+    summary = run_tune(req, get_host().registry)
+    if as_json:
+        _emit_json(summary)
+        return
+    click.echo(f"{summary['complete']} complete, {summary['pruned']} pruned, {summary['failed']} failed trials; "
+               f"pruning saved {summary['steps_saved_by_pruning']:,} steps (~{summary['wall_saved_by_pruning_s']:.0f}s)")
+    if summary["best_config"]:
+        click.echo(f"best: trial {summary['best_trial']}, {summary['score']} {summary['best_score']:.4g}, "
+                   f"{json.dumps(summary['best_params'])}\nconfig: {summary['best_config']}\n"
+                   f"use it: agentctl train --env {summary['env'].split('/')[-1]} --config {summary['best_config']}")
+
+
 @cli.command("eval")
 @click.option("--checkpoint", "path", required=True, type=click.Path(exists=True),
               help="Checkpoint file or run dir (its latest checkpoint).")

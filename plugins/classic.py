@@ -35,6 +35,17 @@ CLASSIC = {
 }
 
 
+# `agentctl tune`'s default search spaces (config key -> choices or a range).
+TUNE_SPACES = {
+    "cartpole": {
+        "learning_rate": {"low": 1e-4, "high": 3e-3, "log": True},
+        "gamma": [0.95, 0.98, 0.99],
+        "gae_lambda": [0.8, 0.9, 0.95],
+        "update_epochs": {"low": 4, "high": 20, "step": 4},
+    },
+}
+
+
 def make_vector_env(env_id: str, num_envs: int = 1, seed: int | None = None, **kwargs: Any) -> Any:
     """A Gymnasium vector env: the numpy-vectorized version where the env ships one."""
     import gymnasium as gym
@@ -61,7 +72,7 @@ def _maker(env_id: str):
 def register_envs(register) -> None:
     for name, (env_id, description, config) in CLASSIC.items():
         register(name, _maker(env_id), kind="single", description=f"{description} [{env_id}]",
-                 default_config=config, policy="mlp")
+                 default_config=config, policy="mlp", tune_space=TUNE_SPACES.get(name))
     # A pattern name: `gym:<ID>` resolves to this spec with env_kwargs env_id=<ID>.
     register("gym:*", make_vector_env, kind="single", policy="mlp",
              description="Any registered Gymnasium id, e.g. gym:LunarLander-v3")

@@ -35,6 +35,14 @@ GO_DEFAULTS = {
     "checkpoint_every": 10,
 }
 
+# `agentctl tune --env go`'s default search space; trials are scored by win rate vs eval_opponent.
+GO_TUNE_SPACE = {
+    "learning_rate": {"low": 1e-4, "high": 1e-3, "log": True},
+    "ent_coef": {"low": 0.0, "high": 0.02},
+    "update_epochs": [2, 4, 8],
+    "policy_kwargs": {"channels": [32, 64]},
+}
+
 
 def make_games(num_envs: int = 1, seed: int | None = None, board_size: int = 9, komi: float = 7.5,
                ko_rule: str = "superko", max_moves: int | None = None, history: int = 4,
@@ -207,7 +215,7 @@ def register_teachers(register) -> None:
 def register_envs(register) -> None:
     register("go", "agentctl.plugins.go:make_games", kind="multi", policy="resnet",
              description="Go, self-play vs past snapshots (board_size 5-19, default 9; area scoring)",
-             default_config=GO_DEFAULTS, reference_env="agentctl.envs.go.env:env")
+             default_config=GO_DEFAULTS, reference_env="agentctl.envs.go.env:env", tune_space=GO_TUNE_SPACE)
 
 
 @agentctl.hookimpl
