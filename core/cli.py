@@ -116,14 +116,39 @@ def config_cmd() -> None:
 @click.option("--init", "init", metavar="CKPT",
               help="Start from these weights (a checkpoint, run dir or `agentctl pretrain` output; 'pretrained' = "
                    "the env's cached warm start). Same as --set init=CKPT.")
+@click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Who steps the envs: this process, or Ray rollout workers (pip install 'agentctl[ray]').")
+@click.option("--num-workers", type=click.IntRange(min=1),
+              help="--backend ray: rollout workers (default 2), each with num_envs / N of the envs.")
+@click.option("--ray-address", metavar="ADDR", help="--backend ray: join this Ray cluster (default: start a local Ray).")
+@click.option("--nproc", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Data-parallel learner processes (torchrun): each collects its own rollouts, gradients are "
+                   "all-reduced, rank 0 writes the run.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 def train(env_name: str | None, steps: int | None, seed: int | None, device: str | None,
           config_path: str | None, sets: tuple[str, ...], run_dir: str | None, resume: str | None,
-          overwrite: bool, init: str | None, as_json: bool) -> None:
+          overwrite: bool, init: str | None, backend: str, num_workers: int | None, ray_address: str | None,
+          nproc: int, as_json: bool) -> None:
     """Train an agent with PPO."""
+    from agentctl import ddp
     from agentctl.config import load_toml, parse_set
     from agentctl.run import TrainRequest
     from agentctl.run import train as run_train
+
+    if backend != "ray" and (ray_address or num_workers):
+        raise UserError("--num-workers and --ray-address apply to --backend ray")
+    if backend == "ray" and (nproc > 1 or ddp.launched()):
+        raise UserError("--backend ray and --nproc (torchrun) do not combine: scale collecting with Ray "
+                        "workers or the learner with processes, not both")
+    if nproc > 1:  # torchrun starts nproc copies of this command (without --nproc)
+        ddp.launch(nproc, sys.argv[1:])
+        return
+    workers = None
+    if backend == "ray":
+        from agentctl.ray_rollout import RayOptions, import_ray
+
+        import_ray()  # one line on how to install it, before anything else happens
+        workers = RayOptions(num_workers or 2, ray_address)
 
     overrides = parse_set(sets)
     for key, value in (("total_timesteps", steps), ("seed", seed), ("device", device), ("init", init)):
@@ -131,8 +156,13 @@ def train(env_name: str | None, steps: int | None, seed: int | None, device: str
             overrides[key] = value
     req = TrainRequest(env=env_name, overrides=overrides,
                        config_file=load_toml(config_path) if config_path else None,
-                       run_dir=run_dir, resume=resume, quiet=as_json, overwrite=overwrite)
-    summary = run_train(req, get_host().registry)
+                       run_dir=run_dir, resume=resume, quiet=as_json, overwrite=overwrite, workers=workers)
+    if ddp.launched():  # a rank under torchrun: rank 0 runs the run, the others follow it
+        summary = ddp.train(req, get_host().registry)
+        if summary is None:
+            return
+    else:
+        summary = run_train(req, get_host().registry)
     if summary["interrupted"]:
         click.echo(f"interrupted at step {summary['steps']:,}; checkpoint saved: {summary['checkpoint']}\n"
                    f"resume with: agentctl train --resume {summary['run_dir']}", err=True)

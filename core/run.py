@@ -48,6 +48,7 @@ class TrainRequest:
     resume: str | None = None
     quiet: bool = False
     overwrite: bool = False  # a fresh run may replace the run already in run_dir
+    workers: Any = None  # agentctl.ray_rollout.RayOptions: collect on Ray workers (--backend ray)
     # Called after every update with its metrics plus ``recent_mean_return`` (the mean return of
     # the last 20 finished episodes, None before any): True stops the run, which then
     # checkpoints and ends as on a time limit (hyperparameter search prunes trials this way).
@@ -258,9 +259,11 @@ def _check_resumable(state: dict[str, Any], cfg: PPOConfig) -> None:
 
 
 def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
-            state: dict[str, Any] | None) -> Run:
+            state: dict[str, Any] | None, workers: Any = None) -> Run:
     """Build the trainer with everything it trains on; restore the checkpoint's state when
-    resuming (a checkpoint that does not fit the config is one clear error)."""
+    resuming (a checkpoint that does not fit the config is one clear error). ``workers``
+    (``agentctl.ray_rollout.RayOptions``): Ray workers collect, the learner keeps one env.
+    Under torchrun each process is a rank of one data-parallel learner (``agentctl.ddp``)."""
     from agentctl.ppo.trainer import Trainer
 
     use_torch_threads(cfg)
@@ -268,7 +271,7 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
     if spec.kind == "multi" and cfg.eval_every > 0:  # refuse a bad eval_opponent now, not at the first eval
         check_opponent(registry, spec, cfg, cfg.eval_opponent)
     seed_everything(int_seed(cfg.seed, Stream.INIT))
-    envs = make_envs(spec, cfg)
+    envs = make_envs(spec, cfg, num_envs=1 if workers else None)
     policy = build_policy(registry, spec, cfg, envs)
     if cfg.init and state is None:
         init = cfg.init
@@ -299,6 +302,14 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
     prior_wall = 0.0
     if state is not None:
         try:
+    if workers:
+        from agentctl.ray_rollout import attach_workers
+
+        attach_workers(trainer, spec, cfg, workers, state)
+    elif state is not None:
+        from agentctl.ray_rollout import fit_local
+
+        fit_local(trainer, state["trainer"])  # a Ray run resumed on local envs
             trainer.load_state_dict(state["trainer"])
         except KeyError as exc:  # not the config's fault: the checkpoint lacks part of the state
             trainer.envs.close()
@@ -311,6 +322,10 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
     return Run(registry, spec, cfg, run_dir, trainer, prior_wall)
 
 
+    from agentctl import ddp
+
+    if ddp.active():
+        ddp.attach(trainer, resumed=state is not None)
 def write_run_files(run: Run) -> None:
     """The run dir's description of the run; metrics past the resumed step are dropped."""
     from agentctl.runlog import truncate_metrics
@@ -339,7 +354,7 @@ def train(req: TrainRequest, registry: Registry | None = None) -> dict[str, Any]
         try:
             spec, cfg, run_dir, state = plan(req, registry)
             with RunDir(run_dir, fresh=state is None, overwrite=req.overwrite):
-                run = prepare(registry, spec, cfg, run_dir, state)
+                run = prepare(registry, spec, cfg, run_dir, state, workers=req.workers)
                 write_run_files(run)
                 return loop(run, stop, req.quiet, req.on_update)
         except Interrupted as exc:

@@ -106,6 +106,7 @@ class SequenceTrainer:
         self.episodes: list[tuple[float, int]] = []  # (task score, response tokens) per completion
         self.mean_kls: list[float] = []  # mean per-token KL of each update's rollout
         self.autocast = device.type == "cuda"  # bf16 matmuls on GPU; logits and losses stay fp32
+        self.collector: Any = None  # set when others sample: collect(policy, n) -> (prompts, gen, texts, scores)
 
     # -- one update ----------------------------------------------------------------------------
     def step(self) -> dict[str, Any]:
@@ -113,9 +114,12 @@ class SequenceTrainer:
         lr, clip = schedule(cfg, self.global_step, self.optimizer)
         t0 = time.perf_counter()
         self.policy.eval()
-        prompts, gen, texts = self.sample(cfg.num_envs)
+        if self.collector is None:
+            prompts, gen, texts = self.sample(cfg.num_envs)
+            scores_raw = self.scorer(prompts, texts)
+        else:  # rollout workers (agentctl.ray_rollout) sample and score; the math below is unchanged
+            prompts, gen, texts, scores_raw = self.collector.collect(self.policy, cfg.num_envs)
         mask = gen.response_mask.bool()
-        scores_raw = self.scorer(prompts, texts)
         perm0 = self.np_rng.permutation(len(prompts))  # epoch 0's order: old log-probs use its chunks
         with torch.no_grad():
             old_logp, old_values, entropy = self._forward_chunks(self.policy, gen, perm0, entropy=True)

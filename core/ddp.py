@@ -1,0 +1,250 @@
+"""A data-parallel learner: ``agentctl train --nproc K`` or ``torchrun --nproc_per_node K -m agentctl train``.
+
+K processes (ranks) each run the same trainer on their own envs and seed streams, collect
+their own rollouts and compute gradients on their own minibatches; every gradient is averaged
+over the ranks (``all_reduce``) the moment backward has accumulated it, before clipping and
+the optimizer step, so every rank takes the same step and the weights stay identical. Gloo
+on CPU, NCCL on CUDA (one GPU per rank, ``LOCAL_RANK``).
+
+Why not the ``DistributedDataParallel`` wrapper itself: the trainers call the policy's own
+methods (``dist``, ``forward_aux``, ``state_dict`` keys without a ``module.`` prefix), which the
+wrapper hides. The per-parameter hooks here are what DDP does underneath (without bucketing),
+so the PPO update code is untouched. Each rank normalises advantages over its own minibatch;
+the averaged gradient equals the single-process gradient on the concatenated minibatches
+(tests/test_ddp.py checks it).
+
+Rank 0 is the run: it holds the run dir, writes logs, metrics, snapshots and checkpoints, and
+decides when to stop (step budget, time limit, signals); the other ranks follow it. Per update
+rank 0 tells them to go on (with its self-play snapshot list); every rank's step count and
+finished episodes are summed into every trainer, so the budget and the learning-rate schedule
+count all ranks' steps and rank 0's metrics report all episodes. Ranks train on equal numbers
+of transitions (an excess of valid steps on a rank is dropped from its update), so every rank
+runs the same number of minibatches.
+
+Resume: every rank loads rank 0's checkpoint (weights, optimizer, counters); ranks > 0
+restart their envs from reset on fresh streams (their env state is not in the checkpoint).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from typing import Any
+
+from agentctl.errors import UserError
+
+RANK_STREAM = 100  # first index of a rank's seed path: no agentctl.seeding.Stream uses it
+
+
+def launched() -> bool:
+    """This process is one of several started by torchrun."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def active() -> bool:
+    """A process group is up: the trainer must join it."""
+    if not launched():
+        return False
+    import torch.distributed as dist
+
+    return dist.is_available() and dist.is_initialized()
+
+
+def launch(nproc: int, argv: list[str]) -> None:
+    """Run ``agentctl`` + ``argv`` (without ``--nproc``) as ``nproc`` ranks through torchrun's
+    engine (``torch.distributed.run``) on this machine; exits with a failed rank's status."""
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import main as torchrun
+
+    args, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--nproc":
+            skip = True
+        elif not a.startswith("--nproc="):
+            args.append(a)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # torchrun's default, without its warning
+    try:
+        torchrun(["--standalone", "--nproc_per_node", str(nproc), "-m", "agentctl", *args])
+    except ChildFailedError as exc:
+        codes = [f.exitcode for f in exc.failures.values()]
+        raise SystemExit(next((c for c in codes if c and c > 0), 1)) from None
+
+
+def _init() -> None:
+    import torch
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        return
+    if torch.cuda.is_available():
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        dist.init_process_group("cpu:gloo,cuda:nccl")
+    else:
+        dist.init_process_group("gloo")
+
+
+def rank_seed(seed: int, rank: int) -> int:
+    """Rank 0 runs on the run's seed; rank r on a stream of its own (envs, actions, minibatches)."""
+    from agentctl.seeding import int_seed
+
+    return seed if rank == 0 else int_seed(seed, RANK_STREAM, rank)
+
+
+def train(req: Any, registry: Any) -> dict[str, Any] | None:
+    """This rank's part of the run: rank 0 runs it (and returns its summary), others follow."""
+    import torch.distributed as dist
+    from agentctl.run import train as run_train
+
+    _init()
+    try:
+        if dist.get_rank() == 0:
+            summary = run_train(req, registry)
+            _announce(None, go=False)
+            return summary
+        _follow(req, registry)
+        return None
+    finally:
+        dist.destroy_process_group()
+
+
+def _follow(req: Any, registry: Any) -> None:
+    """A rank > 0: the same trainer on its own streams, stepping while rank 0 says go."""
+    import torch.distributed as dist
+    from agentctl.run import plan, prepare
+    from agentctl.stopping import StopSignals
+
+    spec, cfg, run_dir, state = plan(req, registry)
+    cfg = dataclasses.replace(cfg, seed=rank_seed(cfg.seed, dist.get_rank()))
+    if state is not None:  # rank 0's envs are not this rank's: start from reset
+        state["trainer"]["envs"] = None
+    with StopSignals() as stop, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rank 0 says what there is to say
+        stop.armed = True  # a signal reaches rank 0 too, which decides; this rank follows it
+        run = prepare(registry, spec, cfg, run_dir, state)
+        try:
+            while True:
+                message = [None, None]
+                dist.broadcast_object_list(message, src=0)
+                go, snapshots = message
+                if not go:
+                    break
+                pool = getattr(run.trainer.envs, "pool", None)
+                if pool is not None and snapshots is not None:
+                    pool.snapshots = [p for p in snapshots if os.path.exists(p)]
+                run.trainer.step()
+        finally:
+            run.trainer.envs.close()
+
+
+def _announce(trainer: Any, go: bool) -> None:
+    """Rank 0: tell the others whether to run one more update (and its self-play snapshots)."""
+    import torch.distributed as dist
+
+    pool = getattr(getattr(trainer, "envs", None), "pool", None)
+    dist.broadcast_object_list([go, None if pool is None else list(pool.snapshots)], src=0)
+
+
+# -- joining a trainer to the group -----------------------------------------------------------
+def attach(trainer: Any, resumed: bool) -> None:
+    """Make ``trainer`` one rank of the data-parallel learner (called by ``agentctl.run.prepare``)."""
+    import torch
+    import torch.distributed as dist
+    from agentctl.seeding import Stream, int_seed, rng
+
+    cfg = trainer.cfg
+    if cfg.target_kl > 0:
+        raise UserError("target_kl stops an update's epochs by each process's own KL, so processes would "
+                        "disagree on the epochs: set target_kl=0 with --nproc")
+    rank = dist.get_rank()
+    for module in (trainer.policy, getattr(trainer, "ref", None), getattr(trainer, "init_policy", None)):
+        if module is not None:  # every rank starts from rank 0's weights
+            for tensor in module.state_dict().values():
+                dist.broadcast(tensor.data, src=0)
+    world = dist.get_world_size()
+
+    def average(p: torch.Tensor) -> None:
+        dist.all_reduce(p.grad)
+        p.grad.div_(world)
+
+    for p in trainer.params:
+        p.register_post_accumulate_grad_hook(average)
+    if rank > 0 and resumed:  # fresh streams: rank 0's generators were loaded with its checkpoint
+        seed, update = cfg.seed, trainer.update
+        trainer.generator.manual_seed(int_seed(seed, Stream.ACTIONS, update))
+        trainer.np_rng = rng(seed, Stream.MINIBATCHES, update)
+        if hasattr(trainer.envs, "sample_prompts"):  # a sequence task: its own prompt order
+            import numpy as np
+
+            trainer.envs.load_state_dict({"rng": np.random.default_rng(int_seed(seed, Stream.ENVS, update))
+                                          .bit_generator.state, "order": []})
+    if hasattr(trainer, "kl"):  # SequenceTrainer
+        trainer.collector = SequenceRank(trainer)
+    else:
+        trainer.collector = Rank(trainer.collector, trainer)
+
+
+class Rank:
+    """A rank's collector: its own rollout, with every rank's step count and episodes; rank 0
+    first tells the others to go on. Trains on the smallest rank's number of valid steps."""
+
+    def __init__(self, inner: Any, trainer: Any) -> None:
+        self.inner, self.trainer = inner, trainer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def collect(self, policy: Any, generator: Any) -> Any:
+        import torch
+        import torch.distributed as dist
+
+        if dist.get_rank() == 0:
+            _announce(self.trainer, go=True)
+        rollout, finished = self.inner.collect(policy, generator)
+        counts = torch.tensor([rollout.env_steps, int(rollout.valid.sum())], dtype=torch.float64,
+                              device=rollout.valid.device)
+        total, fewest = counts.clone(), counts[1:].clone()
+        dist.all_reduce(total)
+        dist.all_reduce(fewest, op=dist.ReduceOp.MIN)
+        excess = int(counts[1]) - int(fewest)
+        if excess > 0:  # the latest valid steps sit this update out: every rank, the same minibatches
+            flat = rollout.valid.reshape(-1).clone()  # (collected in inference mode)
+            flat[flat.nonzero().squeeze(-1)[-excess:]] = False
+            rollout.valid = flat.reshape(rollout.valid.shape)
+        everyone: list[Any] = [None] * dist.get_world_size()
+        dist.all_gather_object(everyone, finished)
+        rollout.env_steps = int(total[0])
+        return rollout, [ep for part in everyone for ep in part]
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.inner.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.inner.load_state_dict(state)
+
+
+class SequenceRank:
+    """A sequence trainer's rank: samples and scores its own completions; the token count of
+    every rank goes into the step count and the adaptive KL coefficient is averaged, so the
+    schedules agree on every rank. Metrics are rank 0's own completions'."""
+
+    def __init__(self, trainer: Any) -> None:
+        self.trainer = trainer
+
+    def collect(self, policy: Any, n: int) -> tuple[Any, ...]:
+        import torch
+        import torch.distributed as dist
+
+        trainer = self.trainer
+        if dist.get_rank() == 0:
+            _announce(trainer, go=True)
+        prompts, gen, texts = trainer.sample(n)
+        scores = trainer.scorer(prompts, texts)
+        mine = int(gen.response_mask.sum())
+        sums = torch.tensor([mine, trainer.kl.coef], dtype=torch.float64, device=gen.response.device)
+        dist.all_reduce(sums)
+        trainer.global_step += int(sums[0]) - mine  # the trainer adds its own tokens itself
+        trainer.kl.coef = float(sums[1]) / dist.get_world_size()
+        return prompts, gen, texts, scores
