@@ -117,8 +117,12 @@ class RolloutWorker:
         self.envs = envs
         self.collector = Collector(envs, cfg.num_steps, torch.device("cpu"), env_seed)
 
-    def pid(self) -> int:
-        return os.getpid()
+    def describe(self) -> dict[str, Any]:
+        """This worker's process id, env count and the learner snapshots its pool plays (for checks)."""
+        mine = {local: path for path, local in self.local_snapshots.items()}
+        pool = getattr(getattr(self, "envs", None), "pool", None)
+        return {"pid": os.getpid(), "num_envs": self.num_envs,
+                "snapshots": [] if pool is None else [mine[p] for p in pool.snapshots]}
 
     def _use_snapshots(self, snapshots: list[tuple[str, Any]]) -> None:
         """Make the pool's snapshot list the learner's: weights new to this worker are written
