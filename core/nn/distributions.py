@@ -97,7 +97,7 @@ class ActionDist:
             return cls(space.nvec.tolist(), discrete=False)
         raise ValueError(
             f"unsupported action space {space!r}: ActionDist handles gymnasium Discrete and "
-            "1-D MultiDiscrete only (use a Gaussian policy head for Box)"
+            "1-D MultiDiscrete only (for Box actions use the mlp policy, whose head is a Gaussian)"
         )
 
     def __repr__(self) -> str:
