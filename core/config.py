@@ -93,6 +93,9 @@ class PPOConfig:
     target_kl_check: str = _f("epoch", "When target_kl > 0: 'epoch' stops after an epoch whose mean approx KL "
                                        "exceeds it (CleanRL); 'minibatch' skips the step of the first minibatch "
                                        "whose KL exceeds 1.5 x target_kl and ends the update (SB3).")
+    fused_update: bool = _f(True, "The mlp policy (categorical or clipped-Gaussian head, no auxiliary or init-KL "
+                                  "terms): compute the minibatch loss and gradients by hand instead of by autograd "
+                                  "(the same numbers, ~3x fewer ops: small nets run much faster).")
     adam_eps: float = _f(1e-5, "Adam epsilon.", POSITIVE)
     policy: str = _f("", "Policy builder name; empty uses the env's default.")
     policy_kwargs: dict = _f({}, "Keyword arguments for the policy builder (e.g. hidden_sizes).")

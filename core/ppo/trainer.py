@@ -17,7 +17,9 @@ from agentctl import normalize
 from agentctl.config import PPOConfig
 from agentctl.errors import EnvFailed, TrainingDiverged, UserError
 from agentctl.nn.policy import ActorCritic
+from agentctl.ppo import fused_mlp
 from agentctl.ppo.advantages import gae
+from agentctl.ppo.fused_mlp import FusedMLPStep
 from agentctl.ppo.loss import ppo_loss
 from agentctl.ppo.rollout import Collector, Rollout
 from agentctl.seeding import Stream, int_seed, rng
@@ -97,6 +99,7 @@ class Trainer:
                 raise UserError(f"config aux_coef names {unknown}, but policy {type(policy).__name__} has "
                                 f"auxiliary heads {list(have) or 'none'}")
         self.init_policy: ActorCritic | None = None  # set by ``anchor_to_init`` (config init_kl_coef)
+        self.fused = FusedMLPStep(self.policy) if cfg.fused_update and fused_mlp.supports(self.policy) else None
 
     def anchor_to_init(self) -> None:
         """Freeze a copy of the policy as it is now (just loaded from ``init``): the KL penalty
@@ -163,6 +166,11 @@ class Trainer:
             raise EnvFailed("produced NaN/inf observations; this is a bug in the env (or its env_kwargs), "
                             "not a training problem")
 
+    def _clip_and_step(self) -> None:
+        if self.cfg.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.params, self.cfg.max_grad_norm, foreach=True)
+        self.optimizer.step()
+
     def _optimize(self, b: dict[str, torch.Tensor], clip: float, init_kl: float = 0.0) -> dict[str, float]:
         cfg, policy, dist, opt = self.cfg, self.policy, self.policy.dist, self.optimizer
         n = b["obs"].shape[0]
@@ -178,6 +186,9 @@ class Trainer:
         kl_count = 0
         terms = None
         kl_per_minibatch = cfg.target_kl > 0 and cfg.target_kl_check == "minibatch"
+        loss_kw = {"clip_coef": clip, "vf_clip_coef": vf_clip, "ent_coef": cfg.ent_coef, "vf_coef": cfg.vf_coef,
+                   "norm_adv": cfg.norm_adv}
+        fused = self.fused if not aux and init_kl == 0 else None
         stopped, steps = False, 0
         for _epoch in range(cfg.update_epochs):
             perm = torch.from_numpy(self.np_rng.permutation(n)).to(self.device)
@@ -186,15 +197,23 @@ class Trainer:
             for idx in minibatches(perm, cfg.minibatch_size):
                 old_logp, old_values, adv, ret = cols[idx].unbind(1)
                 mb_mask = None if masks is None else masks[idx]
+                if fused is not None:  # loss and gradients by hand (same numbers, a third of the ops)
+                    terms = fused(obs[idx], actions[idx], mb_mask, old_logp, old_values, adv, ret, **loss_kw)
+                    if kl_per_minibatch and float(terms.approx_kl) > 1.5 * cfg.target_kl:
+                        stopped = True
+                        break
+                    finite &= torch.isfinite(terms.loss)
+                    self._clip_and_step()
+                    epoch_kl += terms.approx_kl
+                    num_mb += 1
+                    steps += 1
+                    continue
                 if aux:
                     logits, new_values, predicted = policy.forward_aux(obs[idx])
                 else:
                     logits, new_values = policy(obs[idx])
                 new_logp, entropy = dist.evaluate(logits, actions[idx], mb_mask)
-                terms = ppo_loss(
-                    new_logp, old_logp, adv, new_values, old_values, ret, entropy, clip_coef=clip,
-                    vf_clip_coef=vf_clip, ent_coef=cfg.ent_coef, vf_coef=cfg.vf_coef, norm_adv=cfg.norm_adv,
-                )
+                terms = ppo_loss(new_logp, old_logp, adv, new_values, old_values, ret, entropy, **loss_kw)
                 loss = terms.loss
                 if aux:  # added terms: the PPO loss above is untouched
                     w = aux_valid[idx].to(new_values.dtype)
@@ -212,9 +231,7 @@ class Trainer:
                 finite &= torch.isfinite(loss)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
-                if cfg.max_grad_norm > 0:
-                    torch.nn.utils.clip_grad_norm_(self.params, cfg.max_grad_norm, foreach=True)
-                opt.step()
+                self._clip_and_step()
                 epoch_kl += terms.approx_kl
                 num_mb += 1
                 steps += 1
