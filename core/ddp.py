@@ -163,6 +163,8 @@ def attach(trainer: Any, resumed: bool) -> None:
         if module is not None:  # every rank starts from rank 0's weights
             for tensor in module.state_dict().values():
                 dist.broadcast(tensor.data, src=0)
+    if getattr(trainer, "fused", None) is not None:  # a hand-written backward never reaches the hooks below
+        trainer.fused = None
     world = dist.get_world_size()
 
     def average(p: torch.Tensor) -> None:
@@ -208,15 +210,16 @@ class Rank:
         total, fewest = counts.clone(), counts[1:].clone()
         dist.all_reduce(total)
         dist.all_reduce(fewest, op=dist.ReduceOp.MIN)
+        valid = rollout.valid
         excess = int(counts[1]) - int(fewest)
         if excess > 0:  # the latest valid steps sit this update out: every rank, the same minibatches
-            flat = rollout.valid.reshape(-1).clone()  # (collected in inference mode)
+            flat = valid.reshape(-1).clone()  # (collected in inference mode)
             flat[flat.nonzero().squeeze(-1)[-excess:]] = False
-            rollout.valid = flat.reshape(rollout.valid.shape)
+            valid = flat.reshape(valid.shape)
         everyone: list[Any] = [None] * dist.get_world_size()
         dist.all_gather_object(everyone, finished)
-        rollout.env_steps = int(total[0])
-        return rollout, [ep for part in everyone for ep in part]
+        mine = dataclasses.replace(rollout, valid=valid, env_steps=int(total[0]))
+        return mine, [ep for part in everyone for ep in part]
 
     def state_dict(self) -> dict[str, Any]:
         return self.inner.state_dict()
