@@ -96,8 +96,7 @@ class Settings:
 def open_storage(optuna: Any, url: str) -> Any:
     """Any database URL Optuna accepts; one line when it cannot be opened."""
     try:
-        storage = optuna.storages.RDBStorage(url)
-        storage.get_all_studies()  # connects now: an unreachable server fails here, not mid-study
+        storage = optuna.storages.RDBStorage(url)  # connects and creates its tables now
     except Exception as exc:  # noqa: BLE001 - sqlalchemy's errors, a missing driver module, a bad URL
         raise UserError(f"cannot open the study storage {url}: {first_line(exc)}") from None
     return storage
@@ -244,6 +243,10 @@ def tune(req: TuneRequest, registry: Registry | None = None) -> dict[str, Any]:
         workers = _spawn_workers(req.jobs - 1, url, name, run_dir, trials)
         try:
             work(study, settings, params, spec, run_dir, trials, 0, registry, show=req.show)
+        except BaseException:  # stopped or failed: the workers stop too (their trials do not count)
+            for proc in workers:
+                proc.terminate()
+            raise
         finally:
             _wait_workers(workers)
         return finish(study, settings, params, spec, run_dir, url)
@@ -259,9 +262,10 @@ def _new_run_dir(registry: Registry, env: str | None) -> Path:
 
 def _fail_abandoned(study: Any, optuna: Any) -> None:
     """Trials a killed process left RUNNING: FAIL, so they neither count nor block the budget."""
+    storage = study._storage  # Optuna's public API changes only the trial it is running
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-        study._storage.set_trial_user_attr(t._trial_id, "error", RUNNING_LEFT)
-        study._storage.set_trial_state_values(t._trial_id, optuna.trial.TrialState.FAIL)
+        storage.set_trial_user_attr(t._trial_id, "error", RUNNING_LEFT)
+        storage.set_trial_state_values(t._trial_id, optuna.trial.TrialState.FAIL)
 
 
 def _trial_budget(settings: Settings, params: list[Param], trials: int, show: bool) -> int:
@@ -406,13 +410,16 @@ def _spawn_workers(count: int, url: str, name: str, run_dir: Path, trials: int) 
 
 
 def _wait_workers(procs: list[subprocess.Popen]) -> None:
+    """Wait for the workers; stop them if this process is stopped or fails."""
     for proc in procs:
         try:
-            proc.wait()
+            code = proc.wait()
         except BaseException:
             for p in procs:
                 p.terminate()
             raise
+        if code != 0:
+            print(f"a --jobs worker (pid {proc.pid}) exited with status {code}", file=sys.stderr)
 
 
 def worker(job: dict[str, Any], registry: Registry | None = None) -> None:
