@@ -203,8 +203,9 @@ def tune(req: TuneRequest, registry: Registry | None = None) -> dict[str, Any]:
         raise UserError(f"--trials must be >= 1, got {req.trials}")
     if req.jobs < 1:
         raise UserError(f"--jobs must be >= 1, got {req.jobs}")
-    if req.steps_per_trial is not None and req.steps_per_trial < 1:
-        raise UserError(f"--steps-per-trial must be >= 1, got {req.steps_per_trial}")
+    for flag, value in (("--steps-per-trial", req.steps_per_trial), ("--eval-episodes", req.eval_episodes)):
+        if value is not None and value < 1:
+            raise UserError(f"{flag} must be >= 1, got {value}")
     if req.resume and not req.run_dir and not req.storage:
         raise UserError("--resume needs the tune run to continue: --run-dir D (or --storage URL)")
     registry = default_registry(registry)
@@ -216,9 +217,14 @@ def tune(req: TuneRequest, registry: Registry | None = None) -> dict[str, Any]:
             raise UserError(f"{run_dir} already holds a study; continue it with --resume, or pick a new --run-dir")
         if req.resume and not db.exists():
             raise UserError(f"nothing to resume: {db} does not exist")
+    if req.storage:
+        storage = open_storage(optuna, req.storage)  # a bad URL fails before anything is written
+    elif not req.resume:  # a new study in a new dir: check it all before writing anything
+        _checked_params(*_new_settings(req, registry))
     with TuneLock(run_dir):
         url = req.storage or f"sqlite:///{db.resolve()}"
-        storage = open_storage(optuna, url)
+        if not req.storage:
+            storage = open_storage(optuna, url)
         name = _study_name(optuna, storage, req, registry.resolve("env", req.env) if req.env else None)
         existing = {s.study_name: s for s in storage.get_all_studies()}
         if name in existing:
@@ -230,10 +236,7 @@ def tune(req: TuneRequest, registry: Registry | None = None) -> dict[str, Any]:
             raise UserError(f"nothing to resume: no study {name!r} in {url}")
         else:
             settings, spec = _new_settings(req, registry)
-        params = parse_space(settings.space, settings.base(spec), "search space")
-        overlap = sorted(set(settings.overrides) & {p.key for p in params})
-        if overlap:
-            raise UserError(f"{', '.join(overlap)} is both fixed (--set) and searched (the space); drop one")
+        params = _checked_params(settings, spec)
         study = optuna.create_study(storage=storage, study_name=name, direction="maximize", load_if_exists=True)
         if name not in existing:
             study.set_user_attr("agentctl", asdict(settings))
@@ -250,6 +253,15 @@ def tune(req: TuneRequest, registry: Registry | None = None) -> dict[str, Any]:
         finally:
             _wait_workers(workers)
         return finish(study, settings, params, spec, run_dir, url)
+
+
+def _checked_params(settings: Settings, spec: EnvSpec) -> list[Param]:
+    """The space's params, each checked against the config; no key both fixed and searched."""
+    params = parse_space(settings.space, settings.base(spec), "search space")
+    overlap = sorted(set(settings.overrides) & {p.key for p in params})
+    if overlap:
+        raise UserError(f"{', '.join(overlap)} is both fixed (--set) and searched (the space); drop one")
+    return params
 
 
 def _new_run_dir(registry: Registry, env: str | None) -> Path:

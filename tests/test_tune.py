@@ -153,13 +153,14 @@ def test_bad_space_is_one_line(case, tmp_path):
     assert res.exit_code == 2, res.output
     assert res.output.startswith("error: search space: ") and res.output.count("\n") == 1, res.output
     assert message in res.output
-    assert not list((tmp_path / "D" / "trials").glob("*")) if (tmp_path / "D").exists() else True
+    assert not (tmp_path / "D").exists()  # nothing written: fixing the space and running again just works
 
 
 @pytest.mark.parametrize("args, message", [
     (["--storage", "sqlite:////nonexistent-dir/x/study.db"], "cannot open the study storage"),
     (["--storage", "nosuchdb://host/x"], "cannot open the study storage nosuchdb://host/x"),
     (["--trials", "0"], "--trials must be >= 1, got 0"),
+    (["--eval-episodes", "0"], "--eval-episodes must be >= 1, got 0"),
     (["--set", "learning_rate=0.001"], "learning_rate is both fixed (--set) and searched"),
     (["--resume"], "nothing to resume"),
 ])
@@ -168,6 +169,7 @@ def test_bad_flags_are_one_line(args, message, tmp_path, space):
     res = _invoke(["tune", "--env", "cartpole", "--space", space, "--run-dir", tmp_path / "D", *args])
     assert res.exit_code == 2 and res.output.startswith("error: ") and res.output.count("\n") == 1, res.output
     assert message in res.output
+    assert not (tmp_path / "D").exists()
 
 
 def test_without_optuna_says_how_to_install(monkeypatch):
@@ -244,3 +246,12 @@ def test_space_dotted_keys_lists_and_grids():
     assert drawn == {"policy_kwargs.hidden_sizes": [64, 64], "update_epochs": 8, "learning_rate": 5e-4}
     with pytest.raises(Exception, match="grid sampler needs"):
         params["learning_rate"].grid()
+
+
+def test_report_without_matplotlib_says_so_in_one_line(monkeypatch, tmp_path):
+    optuna = pytest.importorskip("optuna")
+    from agentctl.tune import _plots
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert _plots(optuna, None, tmp_path) == ["no plots: matplotlib is not installed (pip install matplotlib)"]
+    assert list(tmp_path.iterdir()) == []
