@@ -97,6 +97,13 @@ class PPOConfig:
                                   "terms): compute the minibatch loss and gradients by hand instead of by autograd "
                                   "(the same numbers, ~3x fewer ops: small nets run much faster).")
     adam_eps: float = _f(1e-5, "Adam epsilon.", POSITIVE)
+    normalize_obs: bool = _f(False, "Single-agent envs: feed the policy observations normalised by running "
+                                    "mean/std (SB3's VecNormalize); the statistics are saved with the run and "
+                                    "applied frozen by eval.")
+    normalize_reward: bool = _f(False, "Single-agent envs: train on rewards divided by the running std of the "
+                                       "discounted return (gamma); reported episode returns stay raw.")
+    clip_obs: float = _f(10.0, "With normalize_obs: clip normalised observations to +-clip_obs.", POSITIVE)
+    clip_reward: float = _f(10.0, "With normalize_reward: clip scaled rewards to +-clip_reward.", POSITIVE)
     policy: str = _f("", "Policy builder name; empty uses the env's default.")
     policy_kwargs: dict = _f({}, "Keyword arguments for the policy builder (e.g. hidden_sizes).")
     env_kwargs: dict = _f({}, "Keyword arguments for the env factory (e.g. board_size).")

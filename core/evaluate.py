@@ -17,6 +17,7 @@ from agentctl.assemble import (
     resolve_device,
 )
 from agentctl.errors import UserError
+from agentctl.normalize import obs_normalizer_from
 from agentctl.registry import Registry
 from agentctl.seeding import Stream, int_seed
 
@@ -103,6 +104,7 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
     generator = torch.Generator(device=dev)
     generator.manual_seed(int_seed(seed, Stream.ACTIONS))
 
+    obs_norm = obs_normalizer_from(state)  # the run's statistics, frozen: the policy knows only them
     quota = np.full(num_envs, episodes // num_envs)
     quota[: episodes % num_envs] += 1
     returns: list[float] = []
@@ -111,6 +113,8 @@ def evaluate(path: str, registry: Registry | None = None, episodes: int = 10, de
     obs, _ = envs.reset(seed=env_seed)
     while (quota > 0).any():
         arr, mask = split_obs(obs)
+        if obs_norm is not None:
+            arr = obs_norm(arr)
         obs, reward, term, trunc, _ = envs.step(act(policy, arr, mask, deterministic=deterministic,
                                                      generator=generator))
         ep_ret += np.where(prev_done, 0.0, reward)

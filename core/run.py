@@ -222,6 +222,9 @@ def plan(req: TrainRequest, registry: Registry) -> tuple[EnvSpec, PPOConfig, Pat
     if spec.kind != "multi" and cfg.opponents != PPOConfig().opponents:
         raise UserError(f"config opponents applies to two-player (multi) envs; {spec.name!r} is {spec.kind!r}")
     _check_sequence_keys(spec, cfg)
+    if spec.kind != "single" and (cfg.normalize_obs or cfg.normalize_reward):
+        raise UserError(f"config normalize_obs/normalize_reward apply to single-agent envs; {spec.name!r} is "
+                        f"{spec.kind!r}: drop them")
     return spec, cfg, run_dir, state
 
 

@@ -32,13 +32,20 @@ CLASSIC = {
         "update_epochs": 10, "gae_lambda": 0.95, "gamma": 0.9, "learning_rate": 1e-3, "anneal_lr": False,
         "clip_coef": 0.2, "ent_coef": 0.0, "torch_threads": 1, "clip_vloss": False, "vf_coef": 1.0,
     }),
+    # rl-zoo's PPO sets (normalize: true) on SB3's defaults where they set nothing: minibatch
+    # 64, learning rate 3e-4 held constant, its unclipped value loss. Returns near -100 need
+    # the reward scaling: a value clipped in raw units would barely move.
     "acrobot": ("Acrobot-v1", "Swing a two-link arm above a line.", {
-        "total_timesteps": 200_000, "num_envs": 16, "num_steps": 256, "gae_lambda": 0.94,
-        "update_epochs": 4, "ent_coef": 0.0, "torch_threads": 1,
+        "total_timesteps": 1_000_000, "num_envs": 16, "num_steps": 256, "gae_lambda": 0.94,
+        "gamma": 0.99, "update_epochs": 4, "ent_coef": 0.0, "minibatch_size": 64, "learning_rate": 3e-4,
+        "anneal_lr": False, "normalize_obs": True, "normalize_reward": True, "torch_threads": 1,
+        "clip_vloss": False, "vf_coef": 1.0,
     }),
     "mountaincar": ("MountainCar-v0", "Drive an underpowered car up a hill (sparse reward).", {
         "total_timesteps": 1_000_000, "num_envs": 16, "num_steps": 16, "gae_lambda": 0.98,
-        "gamma": 0.99, "update_epochs": 4, "ent_coef": 0.0, "torch_threads": 1,
+        "gamma": 0.99, "update_epochs": 4, "ent_coef": 0.0, "minibatch_size": 64, "learning_rate": 3e-4,
+        "anneal_lr": False, "normalize_obs": True, "normalize_reward": True, "torch_threads": 1,
+        "clip_vloss": False, "vf_coef": 1.0,
     }),
 }
 

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from agentctl.errors import EnvFailed, UserError, first_line
 from agentctl.nn.policy import ActorCritic
+from agentctl.normalize import ObsNormalizer, RewardScaler
 
 
 def split_obs(obs: Any) -> tuple[np.ndarray, np.ndarray | None]:
@@ -70,14 +71,21 @@ class Rollout:
 
 
 class Collector:
-    """Steps ``num_envs`` envs for ``num_steps`` per rollout with the current policy."""
+    """Steps ``num_envs`` envs for ``num_steps`` per rollout with the current policy.
 
-    def __init__(self, envs: Any, num_steps: int, device: torch.device, seed: int) -> None:
+    ``obs_norm`` / ``reward_scale`` (config normalize_obs / normalize_reward): the policy sees,
+    and the rollout stores, normalised observations and scaled rewards; the episode returns it
+    reports stay the env's raw ones."""
+
+    def __init__(self, envs: Any, num_steps: int, device: torch.device, seed: int,
+                 obs_norm: ObsNormalizer | None = None, reward_scale: RewardScaler | None = None) -> None:
         check_autoreset(envs)
         self.envs = envs
         self.num_envs = envs.num_envs
         self.num_steps = num_steps
         self.device = device
+        self.obs_norm = obs_norm
+        self.reward_scale = reward_scale
         obs, _ = envs.reset(seed=seed)
         self._set_next(obs)
         self.prev_done = np.zeros(self.num_envs, dtype=bool)
@@ -87,6 +95,8 @@ class Collector:
 
     def _set_next(self, obs: Any) -> None:
         arr, mask = split_obs(obs)
+        if self.obs_norm is not None:
+            arr = self.obs_norm(arr)
         self.next_obs = torch.as_tensor(np.asarray(arr), dtype=torch.float32, device=self.device)
         self.next_mask = None if mask is None else torch.as_tensor(np.asarray(mask), device=self.device).bool()
 
@@ -141,6 +151,8 @@ class Collector:
             terminated[t] = term
             truncated[t] = trunc
             done = np.logical_or(term, trunc)
+            if self.reward_scale is not None:
+                rewards[t] = self.reward_scale(reward, done, ok)
             flip = info.get("next_is_opponent") if isinstance(info, dict) else None
             if flip is not None:
                 signs[t] = np.where(np.asarray(flip, dtype=bool), -1.0, 1.0)
@@ -210,6 +222,8 @@ class Collector:
             "prev_done": self.prev_done.copy(),
             "ep_return": self.ep_return.copy(),
             "ep_length": self.ep_length.copy(),
+            "obs_norm": None if self.obs_norm is None else self.obs_norm.state_dict(),
+            "reward_scale": None if self.reward_scale is None else self.reward_scale.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -218,3 +232,11 @@ class Collector:
         self.prev_done = state["prev_done"].copy()
         self.ep_return = state["ep_return"].copy()
         self.ep_length = state["ep_length"].copy()
+        for key in ("obs_norm", "reward_scale"):
+            mine, saved = getattr(self, key), state.get(key)
+            if (mine is None) != (saved is None):
+                switch = "normalize_obs" if key == "obs_norm" else "normalize_reward"
+                raise ValueError(f"{switch} is {mine is not None} but the checkpoint was trained with "
+                                 f"{switch} {saved is not None}")
+            if mine is not None:
+                mine.load_state_dict(saved)
