@@ -225,6 +225,9 @@ def plan(req: TrainRequest, registry: Registry) -> tuple[EnvSpec, PPOConfig, Pat
     if spec.kind != "single" and (cfg.normalize_obs or cfg.normalize_reward):
         raise UserError(f"config normalize_obs/normalize_reward apply to single-agent envs; {spec.name!r} is "
                         f"{spec.kind!r}: drop them")
+    if req.workers is not None and (cfg.normalize_obs or cfg.normalize_reward):
+        raise UserError("config normalize_obs/normalize_reward keep their statistics in the local collector; "
+                        "--backend ray workers would not use them: drop them or --backend ray")
     return spec, cfg, run_dir, state
 
 

@@ -274,3 +274,13 @@ def test_resume_with_normalisation_switched_is_refused(trained, tmp_path):
     with pytest.raises(UserError, match="normalize_obs"):
         train(TrainRequest(resume=trained, overrides={"normalize_obs": False, "total_timesteps": 10_000},
                            run_dir=str(tmp_path / "C"), quiet=True))
+
+
+def test_normalize_with_ray_workers_is_refused():
+    """Ray workers run their own collectors: the statistics would not be applied; refuse it."""
+    from agentctl.assemble import default_registry
+    from agentctl.run import TrainRequest, plan
+
+    with pytest.raises(UserError, match="--backend ray"):
+        plan(TrainRequest(env="cartpole", overrides={"normalize_obs": True}, workers=object()), default_registry(None))
+    plan(TrainRequest(env="cartpole", workers=object()), default_registry(None))  # without it: fine
