@@ -284,10 +284,12 @@ def _pretrain_teacher(env_name: str | None, teacher: str, games: int | None, wor
 @click.option("--storage", help="Optuna storage URL (default sqlite:///RUN_DIR/study.db); processes on one share a study.")
 @click.option("--study", "study_name", help="Study name (default: the env's name).")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Trials at once (one process each).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Sampler seed.")
-@click.option("--sampler", type=click.Choice(["tpe", "random", "grid"]), default="tpe", show_default=True)
-@click.option("--pruner", type=click.Choice(["median", "hyperband", "none"]), default="median", show_default=True,
-              help="Stop trials whose running score trails (mean return of the last 20 episodes; games: eval_win_rate).")
+@click.option("--seed", type=int, help="Sampler seed (default 0; a resumed study: its own).")
+@click.option("--sampler", type=click.Choice(["tpe", "random", "grid"]),
+              help="How trials are drawn (default tpe; a resumed study: its own).")
+@click.option("--pruner", type=click.Choice(["median", "hyperband", "none"]),
+              help="Stop trials whose running score trails: the mean return of the last 20 episodes, or a game's "
+                   "eval_win_rate (default median; a resumed study: its own).")
 @click.option("--eval-episodes", type=int,
               help="Episodes (games) of each trial's final evaluation, its score (default 20; games: eval_games).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config file under every trial.")
@@ -298,7 +300,8 @@ def _pretrain_teacher(env_name: str | None, teacher: str, games: int | None, wor
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 @click.option("--worker", hidden=True)
 def tune(env_name: str | None, trials: int, space_path: str | None, steps_per_trial: int | None, run_dir: str | None,
-         storage: str | None, study_name: str | None, jobs: int, seed: int, sampler: str, pruner: str,
+         storage: str | None, study_name: str | None, jobs: int, seed: int | None, sampler: str | None,
+         pruner: str | None,
          eval_episodes: int | None, config_path: str | None, sets: tuple[str, ...], resume: bool,
          report_target: str | None, as_json: bool, worker: str | None) -> None:
     """Search PPO hyperparameters with Optuna (needs agentctl[tune]); writes the best config as TOML."""

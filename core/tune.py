@@ -62,9 +62,9 @@ class TuneRequest:
     storage: str | None = None
     study: str | None = None
     jobs: int = 1
-    seed: int = 0
-    sampler: str = "tpe"
-    pruner: str = "median"
+    seed: int | None = None  # these three: None = the stored study's, or 0, tpe, median
+    sampler: str | None = None
+    pruner: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)  # --set: fixed in every trial
     config_file: dict[str, Any] | None = None
     resume: bool = False
@@ -130,7 +130,7 @@ class TuneLock:
             os.close(self.fd)
 
 
-def _study_name(optuna: Any, storage: Any, req: TuneRequest, spec: EnvSpec | None) -> str:
+def _study_name(storage: Any, req: TuneRequest, spec: EnvSpec | None) -> str:
     if req.study:
         return req.study
     names = [s.study_name for s in storage.get_all_studies()]
@@ -161,8 +161,8 @@ def _new_settings(req: TuneRequest, registry: Registry) -> tuple[Settings, EnvSp
     if spec.kind == "multi" and cfg.eval_every == 0:  # games report their eval win rate for pruning
         overrides["eval_every"] = max(1, steps // cfg.batch_size // 5)
     episodes = req.eval_episodes or (cfg.eval_games if spec.kind == "multi" else 20)
-    return Settings(spec.qualified_name, dict(space), config_file, overrides, steps, episodes, req.sampler,
-                    req.pruner, req.seed), spec
+    return Settings(spec.qualified_name, dict(space), config_file, overrides, steps, episodes,
+                    req.sampler or "tpe", req.pruner or "median", req.seed or 0), spec
 
 
 def _stored_settings(stored: dict[str, Any], req: TuneRequest, registry: Registry, name: str) -> tuple[Settings, EnvSpec]:
@@ -184,7 +184,9 @@ def _stored_settings(stored: dict[str, Any], req: TuneRequest, registry: Registr
     if changed:
         raise UserError(f"study {name!r} was started with other fixed values (--set {_short(settings.overrides)}); "
                         f"drop --set {', '.join(changed)}, or start a new study")
-    settings.sampler, settings.pruner, settings.seed = req.sampler, req.pruner, req.seed
+    settings.sampler = req.sampler or settings.sampler  # how to search may change; what a trial is may not
+    settings.pruner = req.pruner or settings.pruner
+    settings.seed = settings.seed if req.seed is None else req.seed
     return settings, spec
 
 
@@ -206,6 +208,9 @@ def tune(req: TuneRequest, registry: Registry | None = None) -> dict[str, Any]:
     for flag, value in (("--steps-per-trial", req.steps_per_trial), ("--eval-episodes", req.eval_episodes)):
         if value is not None and value < 1:
             raise UserError(f"{flag} must be >= 1, got {value}")
+    for flag, value, allowed in (("--sampler", req.sampler, SAMPLERS), ("--pruner", req.pruner, PRUNERS)):
+        if value is not None and value not in allowed:
+            raise UserError(f"{flag} must be one of {', '.join(allowed)}, got {value!r}")
     if req.resume and not req.run_dir and not req.storage:
         raise UserError("--resume needs the tune run to continue: --run-dir D (or --storage URL)")
     registry = default_registry(registry)
@@ -225,7 +230,7 @@ def tune(req: TuneRequest, registry: Registry | None = None) -> dict[str, Any]:
         url = req.storage or f"sqlite:///{db.resolve()}"
         if not req.storage:
             storage = open_storage(optuna, url)
-        name = _study_name(optuna, storage, req, registry.resolve("env", req.env) if req.env else None)
+        name = _study_name(storage, req, registry.resolve("env", req.env) if req.env else None)
         existing = {s.study_name: s for s in storage.get_all_studies()}
         if name in existing:
             stored = existing[name].user_attrs.get("agentctl")
@@ -238,8 +243,7 @@ def tune(req: TuneRequest, registry: Registry | None = None) -> dict[str, Any]:
             settings, spec = _new_settings(req, registry)
         params = _checked_params(settings, spec)
         study = optuna.create_study(storage=storage, study_name=name, direction="maximize", load_if_exists=True)
-        if name not in existing:
-            study.set_user_attr("agentctl", asdict(settings))
+        study.set_user_attr("agentctl", asdict(settings))  # --jobs workers read it
         if req.resume:
             _fail_abandoned(study, optuna)
         trials = _trial_budget(settings, params, req.trials, req.show)

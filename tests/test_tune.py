@@ -95,7 +95,8 @@ def test_killed_study_resumes_without_repeating_finished_trials(tmp_path, space)
     run_dir = tmp_path / "D"
     db = run_dir / "study.db"
     # Trial 1 trains long enough to be caught running; trial 0 is quick.
-    args = ["tune", "--env", "cartpole", "--trials", "3", "--space", space, "--run-dir", run_dir, *FAST]
+    args = ["tune", "--env", "cartpole", "--trials", "3", "--space", space, "--run-dir", run_dir, *FAST,
+            "--sampler", "random"]
     proc = subprocess.Popen(cli_cmd(*args), cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 90
@@ -127,6 +128,10 @@ def test_killed_study_resumes_without_repeating_finished_trials(tmp_path, space)
     assert after[2]["state"] == "COMPLETE" and sorted(after) == [0, 1, 2]  # one new trial: 0 counted
     assert checkpoint.stat().st_mtime_ns == stamp  # trial 0 was not trained again
     assert json.loads(res.stdout.strip().splitlines()[-1])["complete"] == 2
+    with sqlite3.connect(db) as con:  # the resumed study kept its own settings (no flags given but --trials)
+        (stored,) = con.execute("SELECT value_json FROM study_user_attributes WHERE key = 'agentctl'").fetchone()
+    settings = json.loads(stored)
+    assert settings["sampler"] == "random" and settings["steps_per_trial"] == 512 and settings["env"] == "classic/cartpole"
 
 
 SPACES = {
