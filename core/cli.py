@@ -130,18 +130,18 @@ def train(env_name: str | None, steps: int | None, seed: int | None, device: str
           overwrite: bool, init: str | None, backend: str, num_workers: int | None, ray_address: str | None,
           nproc: int, as_json: bool) -> None:
     """Train an agent with PPO."""
-    from agentctl import ddp
+    from agentctl import torchrun
     from agentctl.config import load_toml, parse_set
     from agentctl.run import TrainRequest
     from agentctl.run import train as run_train
 
     if backend != "ray" and (ray_address or num_workers):
         raise UserError("--num-workers and --ray-address apply to --backend ray")
-    if backend == "ray" and (nproc > 1 or ddp.launched()):
+    if backend == "ray" and (nproc > 1 or torchrun.launched()):
         raise UserError("--backend ray and --nproc (torchrun) do not combine: scale collecting with Ray "
                         "workers or the learner with processes, not both")
     if nproc > 1:  # torchrun starts nproc copies of this command (without --nproc)
-        ddp.launch(nproc, sys.argv[1:])
+        torchrun.launch(nproc, sys.argv[1:])
         return
     workers = None
     if backend == "ray":
@@ -157,8 +157,8 @@ def train(env_name: str | None, steps: int | None, seed: int | None, device: str
     req = TrainRequest(env=env_name, overrides=overrides,
                        config_file=load_toml(config_path) if config_path else None,
                        run_dir=run_dir, resume=resume, quiet=as_json, overwrite=overwrite, workers=workers)
-    if ddp.launched():  # a rank under torchrun: rank 0 runs the run, the others follow it
-        summary = ddp.train(req, get_host().registry)
+    if torchrun.launched():  # a rank under torchrun: rank 0 runs the run, the others follow it
+        summary = torchrun.train(req, get_host().registry)
         if summary is None:
             return
     else:

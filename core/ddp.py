@@ -9,7 +9,8 @@ on CPU, NCCL on CUDA (one GPU per rank, ``LOCAL_RANK``).
 Why not the ``DistributedDataParallel`` wrapper itself: the trainers call the policy's own
 methods (``dist``, ``forward_aux``, ``state_dict`` keys without a ``module.`` prefix), which the
 wrapper hides. The per-parameter hooks here are what DDP does underneath (without bucketing),
-so the PPO update code is untouched. Each rank normalises advantages over its own minibatch;
+so the PPO update code is untouched (the trainer's hand-written MLP step, which computes its
+gradients without autograd, is switched off on ranks). Each rank normalises advantages over its own minibatch;
 the averaged gradient equals the single-process gradient on the concatenated minibatches
 (tests/test_ddp.py checks it).
 
@@ -23,13 +24,14 @@ runs the same number of minibatches.
 
 Resume: every rank loads rank 0's checkpoint (weights, optimizer, counters); ranks > 0
 restart their envs from reset on fresh streams (their env state is not in the checkpoint).
+Starting the ranks and running each is :mod:`agentctl.torchrun`; joining a trainer to the
+group (called by ``agentctl.run.prepare``) is here.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import warnings
 from typing import Any
 
 from agentctl.errors import UserError
@@ -51,29 +53,8 @@ def active() -> bool:
     return dist.is_available() and dist.is_initialized()
 
 
-def launch(nproc: int, argv: list[str]) -> None:
-    """Run ``agentctl`` + ``argv`` (without ``--nproc``) as ``nproc`` ranks through torchrun's
-    engine (``torch.distributed.run``) on this machine; exits with a failed rank's status."""
-    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
-    from torch.distributed.run import main as torchrun
-
-    args, skip = [], False
-    for a in argv:
-        if skip:
-            skip = False
-        elif a == "--nproc":
-            skip = True
-        elif not a.startswith("--nproc="):
-            args.append(a)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")  # torchrun's default, without its warning
-    try:
-        torchrun(["--standalone", "--nproc_per_node", str(nproc), "-m", "agentctl", *args])
-    except ChildFailedError as exc:
-        codes = [f.exitcode for f in exc.failures.values()]
-        raise SystemExit(next((c for c in codes if c and c > 0), 1)) from None
-
-
-def _init() -> None:
+def init() -> None:
+    """Join the process group torchrun set up (gloo on CPU; NCCL for CUDA tensors)."""
     import torch
     import torch.distributed as dist
 
@@ -93,53 +74,7 @@ def rank_seed(seed: int, rank: int) -> int:
     return seed if rank == 0 else int_seed(seed, RANK_STREAM, rank)
 
 
-def train(req: Any, registry: Any) -> dict[str, Any] | None:
-    """This rank's part of the run: rank 0 runs it (and returns its summary), others follow."""
-    import torch.distributed as dist
-    from agentctl.run import train as run_train
-
-    _init()
-    try:
-        if dist.get_rank() == 0:
-            summary = run_train(req, registry)
-            _announce(None, go=False)
-            return summary
-        _follow(req, registry)
-        return None
-    finally:
-        dist.destroy_process_group()
-
-
-def _follow(req: Any, registry: Any) -> None:
-    """A rank > 0: the same trainer on its own streams, stepping while rank 0 says go."""
-    import torch.distributed as dist
-    from agentctl.run import plan, prepare
-    from agentctl.stopping import StopSignals
-
-    spec, cfg, run_dir, state = plan(req, registry)
-    cfg = dataclasses.replace(cfg, seed=rank_seed(cfg.seed, dist.get_rank()))
-    if state is not None:  # rank 0's envs are not this rank's: start from reset
-        state["trainer"]["envs"] = None
-    with StopSignals() as stop, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # rank 0 says what there is to say
-        stop.armed = True  # a signal reaches rank 0 too, which decides; this rank follows it
-        run = prepare(registry, spec, cfg, run_dir, state)
-        try:
-            while True:
-                message = [None, None]
-                dist.broadcast_object_list(message, src=0)
-                go, snapshots = message
-                if not go:
-                    break
-                pool = getattr(run.trainer.envs, "pool", None)
-                if pool is not None and snapshots is not None:
-                    pool.snapshots = [p for p in snapshots if os.path.exists(p)]
-                run.trainer.step()
-        finally:
-            run.trainer.envs.close()
-
-
-def _announce(trainer: Any, go: bool) -> None:
+def announce(trainer: Any, go: bool) -> None:
     """Rank 0: tell the others whether to run one more update (and its self-play snapshots)."""
     import torch.distributed as dist
 
@@ -203,7 +138,7 @@ class Rank:
         import torch.distributed as dist
 
         if dist.get_rank() == 0:
-            _announce(self.trainer, go=True)
+            announce(self.trainer, go=True)
         rollout, finished = self.inner.collect(policy, generator)
         counts = torch.tensor([rollout.env_steps, int(rollout.valid.sum())], dtype=torch.float64,
                               device=rollout.valid.device)
@@ -242,7 +177,7 @@ class SequenceRank:
 
         trainer = self.trainer
         if dist.get_rank() == 0:
-            _announce(trainer, go=True)
+            announce(trainer, go=True)
         prompts, gen, texts = trainer.sample(n)
         scores = trainer.scorer(prompts, texts)
         mine = int(gen.response_mask.sum())

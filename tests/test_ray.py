@@ -59,15 +59,13 @@ def test_prompts_pad_on_the_left_and_responses_on_the_right():
 
 
 # -- with a local Ray ---------------------------------------------------------------------------
-ray = pytest.importorskip("ray")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def local_ray():
+@pytest.fixture(scope="module")
+def ray():
     """One small local Ray for the module (start-up is the slow part)."""
+    ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True, configure_logging=False,
              log_to_driver=False)
-    yield
+    yield ray
     ray.shutdown()
 
 
@@ -79,7 +77,7 @@ def _prepare(tmp_path, env, config, workers=2, resume=None, **kw):
     return prepare(registry, spec, cfg, run_dir, state, workers=RayOptions(workers) if workers else None)
 
 
-def test_the_ray_rollout_is_the_local_collectors_rollouts_side_by_side(tmp_path):
+def test_the_ray_rollout_is_the_local_collectors_rollouts_side_by_side(ray, tmp_path):
     """Independent reference: a plain Collector per slice, made and seeded as worker i makes
     its own, sampling with the same weights; after a weight change they agree again."""
     from agentctl.assemble import make_envs
@@ -101,7 +99,10 @@ def test_the_ray_rollout_is_the_local_collectors_rollouts_side_by_side(tmp_path)
             parts = [c.collect(trainer.policy, g) for c, g in refs]
             for name in ("obs", "actions", "logprobs", "values", "next_values", "rewards", "dones", "valid"):
                 want = torch.cat([getattr(r, name) for r, _ in parts], dim=1)
-                assert torch.equal(getattr(got, name), want), (round_, name)
+                if want.is_floating_point():  # the learner's policy may take another kernel than a fresh copy
+                    torch.testing.assert_close(getattr(got, name), want, rtol=1e-6, atol=1e-7, msg=name)
+                else:
+                    assert torch.equal(getattr(got, name), want), (round_, name)
             assert got.env_steps == sum(r.env_steps for r, _ in parts)
             assert finished == [ep for _, eps in parts for ep in eps]
             with torch.no_grad():  # new weights must reach the workers
@@ -111,7 +112,7 @@ def test_the_ray_rollout_is_the_local_collectors_rollouts_side_by_side(tmp_path)
         trainer.envs.close()
 
 
-def test_a_short_ray_run_trains_checkpoints_and_resumes_on_either_backend(tmp_path):
+def test_a_short_ray_run_trains_checkpoints_and_resumes_on_either_backend(ray, tmp_path):
     from agentctl.run import train
 
     registry = get_host().registry
@@ -129,7 +130,7 @@ def test_a_short_ray_run_trains_checkpoints_and_resumes_on_either_backend(tmp_pa
     assert local["steps"] >= 2600
 
 
-def test_go_self_play_on_workers_plays_the_learners_snapshots(tmp_path):
+def test_go_self_play_on_workers_plays_the_learners_snapshots(ray, tmp_path):
     run = _prepare(tmp_path, "go", GO)
     trainer, pool = run.trainer, run.pool
     try:
@@ -150,7 +151,7 @@ def test_go_self_play_on_workers_plays_the_learners_snapshots(tmp_path):
         trainer.envs.close()
 
 
-def test_text_generation_on_workers_keeps_the_learners_math(tmp_path):
+def test_text_generation_on_workers_keeps_the_learners_math(ray, tmp_path):
     run = _prepare(tmp_path, "textgen", {**TEXT, "update_epochs": 2, "learning_rate": 3e-3})
     trainer = run.trainer
     try:
@@ -166,7 +167,7 @@ def test_text_generation_on_workers_keeps_the_learners_math(tmp_path):
         trainer.envs.close()
 
 
-def test_a_worker_killed_mid_run_is_replaced_and_the_run_finishes(tmp_path):
+def test_a_worker_killed_mid_run_is_replaced_and_the_run_finishes(ray, tmp_path):
     run = _prepare(tmp_path, "cartpole", {**CARTPOLE, "total_timesteps": 640, "checkpoint_every": 1})
     trainer = run.trainer
     run.trainer.step()
@@ -184,7 +185,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_finishes(tmp_path):
     assert state["trainer"]["global_step"] == summary["steps"]
 
 
-def test_a_worker_that_keeps_dying_is_dropped_and_the_run_goes_on(tmp_path, monkeypatch):
+def test_a_worker_that_keeps_dying_is_dropped_and_the_run_goes_on(ray, tmp_path, monkeypatch):
     import agentctl.ray_rollout as rr
 
     monkeypatch.setattr(rr, "MAX_RESTARTS", 0)
