@@ -303,7 +303,12 @@ def make_sampler(optuna: Any, settings: Settings, params: list[Param], trials: i
     if settings.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if settings.sampler == "grid":
-        return optuna.samplers.GridSampler({p.key: p.grid() for p in params}, seed=seed)
+        class Grid(optuna.samplers.GridSampler):
+            def after_trial(self, *args: Any) -> None:
+                """Optuna's calls study.stop() when the grid is done, which only works inside
+                study.optimize(); here the trial budget (at most the grid's size) ends the study."""
+
+        return Grid({p.key: p.grid() for p in params}, seed=seed)
     return optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, max(3, trials // 3)))
 
 

@@ -260,3 +260,18 @@ def test_report_without_matplotlib_says_so_in_one_line(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     assert _plots(optuna, None, tmp_path) == ["no plots: matplotlib is not installed (pip install matplotlib)"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_grid_runs_each_point_once(tmp_path):
+    pytest.importorskip("optuna")
+    (tmp_path / "grid.toml").write_text("gamma = [0.95, 0.99]\nupdate_epochs = {low = 4, high = 8, step = 4}\n")
+    res = _invoke(["tune", "--env", "cartpole", "--space", tmp_path / "grid.toml", "--sampler", "grid",
+                   "--trials", "10", "--steps-per-trial", "256", "--eval-episodes", "1", "--run-dir", tmp_path / "D",
+                   "--set", "tensorboard=false"])
+    assert res.exit_code == 0, res.output
+    assert "the grid has 4 points: running 4 trials, not 10" in res.output
+    trials = _trials(tmp_path / "D" / "study.db")
+    # trial_params stores a categorical as its index: gamma 0 -> 0.95, 1 -> 0.99
+    points = sorted((t["params"]["gamma"], t["params"]["update_epochs"]) for t in trials.values())
+    assert points == [(0.0, 4.0), (0.0, 8.0), (1.0, 4.0), (1.0, 8.0)]
+    assert {t["state"] for t in trials.values()} == {"COMPLETE"}
