@@ -252,7 +252,9 @@ def test_normalize_on_a_multi_env_is_one_line(key, tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     monkeypatch.chdir(tmp_path)
-    res = CliRunner().invoke(cli, ["train", "--env", "go", "--set", f"{key}=true", "--run-dir", str(tmp_path / "r")])
+    tiny = ["--steps", "64", "--set", "num_envs=2", "--set", "num_steps=16", "--set", "minibatch_size=16",
+            "--set", "tensorboard=false", "--set", "env_kwargs.board_size=5"]  # a broken check fails fast
+    res = CliRunner().invoke(cli, ["train", "--env", "go", *tiny, "--set", f"{key}=true", "--run-dir", str(tmp_path / "r")])
     assert res.exit_code == 2
     lines = [ln for ln in res.stderr.splitlines() if ln.strip() and not ln.startswith("agentctl: skipped plugin")]
     assert len(lines) == 1 and lines[0].startswith("error: ") and "single-agent" in lines[0] and "go" in lines[0]
