@@ -353,6 +353,7 @@ def run_trial(trial: Any, optuna: Any, settings: Settings, params: list[Param], 
     values = sample(params, trial)
     trial_dir = run_dir / "trials" / f"{trial.number:04d}"
     trial.set_user_attr("run_dir", str(trial_dir))
+    trial.set_user_attr("pid", os.getpid())  # which --jobs process ran it
     reporter = Reporter(trial, spec.kind, settings.steps_per_trial)
     layers = settings.base(spec)
     summary = train(TrainRequest(env=settings.env, config_file={**layers[1]}, overrides={**layers[2], **values},
@@ -388,6 +389,7 @@ def work(study: Any, settings: Settings, params: list[Param], spec: EnvSpec, run
         trial = study.ask()
         earlier = [t for t in study.get_trials(deepcopy=False, states=done_states) if t.number < trial.number]
         if len(earlier) >= trials:  # another process took the last slot meanwhile
+            trial.set_user_attr("error", "not run: the study already had its trials")
             study.tell(trial, state=optuna.trial.TrialState.FAIL)
             return
         try:

@@ -275,3 +275,17 @@ def test_grid_runs_each_point_once(tmp_path):
     points = sorted((t["params"]["gamma"], t["params"]["update_epochs"]) for t in trials.values())
     assert points == [(0.0, 4.0), (0.0, 8.0), (1.0, 4.0), (1.0, 8.0)]
     assert {t["state"] for t in trials.values()} == {"COMPLETE"}
+
+
+@pytest.mark.slow
+def test_jobs_share_one_study(tmp_path, space):
+    """--jobs 2: this process and a worker process run trials of one study, exactly --trials of them."""
+    pytest.importorskip("optuna")
+    res = subprocess.run(cli_cmd("tune", "--env", "cartpole", "--trials", "8", "--space", space, "--run-dir", "D",
+                                 *FAST, "--pruner", "none", "--jobs", "2", "--json"),
+                         check=False, cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    trials = _trials(tmp_path / "D" / "study.db")
+    assert sorted(trials) == list(range(8)) and {t["state"] for t in trials.values()} == {"COMPLETE"}
+    assert len({t["attrs"]["pid"] for t in trials.values()}) == 2
+    assert res.stderr.count("study cartpole: ") == 8  # a table as each trial finished, whichever process ran it
