@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import agentctl
 from agentctl import checkpoint as ckpt
 from agentctl.config import PPOConfig, resolve
 from agentctl.errors import UserError, first_line
@@ -49,6 +50,13 @@ def use_torch_threads(cfg: PPOConfig) -> None:
 
     if cfg.torch_threads > 0:
         torch.set_num_threads(cfg.torch_threads)
+    if torch.get_num_threads() > 1 and agentctl.OPENMP_SPINS:
+        import warnings
+
+        warnings.warn(f"torch was imported before agentctl with OpenMP's default wait policy: with "
+                      f"{torch.get_num_threads()} threads on a busy machine idle threads spin and a run can be many "
+                      "times slower; set OMP_WAIT_POLICY=PASSIVE before starting Python (or import agentctl "
+                      "before torch)", stacklevel=2)
 
 
 def make_envs(spec: EnvSpec, cfg: PPOConfig, num_envs: int | None = None, seed: int | None = None) -> Any:

@@ -19,18 +19,23 @@ from agentctl.errors import EnvFailed, TrainingDiverged, UserError
 from agentctl.nn.policy import ActorCritic
 from agentctl.ppo import fused_mlp
 from agentctl.ppo.advantages import gae
+from agentctl.ppo.flat_params import FlatParams
 from agentctl.ppo.fused_mlp import FusedMLPStep
 from agentctl.ppo.loss import ppo_loss
 from agentctl.ppo.rollout import Collector, Rollout
 from agentctl.seeding import Stream, int_seed, rng
 
 
-def make_optimizer(policy: torch.nn.Module, cfg: PPOConfig, device: torch.device) -> torch.optim.Adam:
-    """Adam; the fused kernel where available (it saves the per-parameter Python loop)."""
+def make_optimizer(params: Any, cfg: PPOConfig, device: torch.device) -> torch.optim.Adam:
+    """Adam over ``params`` (a module's, or a list); the fused kernel where available (it saves
+    the per-parameter Python loop)."""
+    if isinstance(params, torch.nn.Module):
+        params = params.parameters()
+    params = list(params)
     try:
-        return torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_eps, fused=True)
+        return torch.optim.Adam(params, lr=cfg.learning_rate, eps=cfg.adam_eps, fused=True)
     except (RuntimeError, TypeError):
-        return torch.optim.Adam(policy.parameters(), lr=cfg.learning_rate, eps=cfg.adam_eps, foreach=True)
+        return torch.optim.Adam(params, lr=cfg.learning_rate, eps=cfg.adam_eps, foreach=True)
 
 
 def schedule(cfg: PPOConfig, global_step: int, optimizer: torch.optim.Optimizer) -> tuple[float, float]:
@@ -80,7 +85,10 @@ class Trainer:
         self.cfg = cfg
         self.device = device
         self.policy = policy.to(device)
-        self.optimizer = make_optimizer(self.policy, cfg, device)
+        self.params = [p for p in self.policy.parameters() if p.requires_grad]
+        # One flat tensor for the optimizer and the clip (see flat_params: per-tensor costs).
+        self.flat = FlatParams(self.params) if FlatParams.possible(self.params) else None
+        self.optimizer = make_optimizer([self.flat.param] if self.flat else self.params, cfg, device)
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(int_seed(cfg.seed, Stream.ACTIONS))
         self.np_rng = rng(cfg.seed, Stream.MINIBATCHES)
@@ -90,7 +98,6 @@ class Trainer:
         self.global_step = 0
         self.update = 0
         self.episodes: list[tuple[float, int]] = []  # (return, length) of every finished episode
-        self.params = [p for p in self.policy.parameters() if p.requires_grad]
         self.aux_coef = {k: float(v) for k, v in cfg.aux_coef.items() if v > 0}
         if self.aux_coef:
             have = tuple(getattr(policy, "aux_names", ()))
@@ -168,7 +175,8 @@ class Trainer:
 
     def _clip_and_step(self) -> None:
         if self.cfg.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(self.params, self.cfg.max_grad_norm, foreach=True)
+            params = [self.flat.param] if self.flat else self.params
+            torch.nn.utils.clip_grad_norm_(params, self.cfg.max_grad_norm, foreach=True)
         self.optimizer.step()
 
     def _optimize(self, b: dict[str, torch.Tensor], clip: float, init_kl: float = 0.0) -> dict[str, float]:
@@ -229,7 +237,10 @@ class Trainer:
                     stopped = True  # SB3's rule: this minibatch's step would move too far; skip it
                     break
                 finite &= torch.isfinite(loss)
-                opt.zero_grad(set_to_none=True)
+                if self.flat:
+                    self.flat.zero_grad()
+                else:
+                    opt.zero_grad(set_to_none=True)
                 loss.backward()
                 self._clip_and_step()
                 epoch_kl += terms.approx_kl
@@ -293,7 +304,10 @@ class Trainer:
 
             self.init_policy = copy.deepcopy(self.policy).eval().requires_grad_(False)
             self.init_policy.load_state_dict(state["init_model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        if self.flat:
+            self.flat.load_optimizer_state(self.optimizer, state["optimizer"])
+        else:
+            self.optimizer.load_state_dict(state["optimizer"])
         self.global_step = state["global_step"]
         self.update = state["update"]
         self.episodes = list(state["episodes"])
