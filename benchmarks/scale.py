@@ -7,11 +7,13 @@ updates, and prints one JSON line:
 - ``collect_steps_per_s``: env steps collected per second of collecting (rollouts only);
 - ``train_steps_per_s``: env steps per second of whole updates (collect + PPO update);
 - ``collect_ms`` / ``update_ms``: per update;
-- ``overhead_ms`` (Ray modes): ``collect_ms`` minus the local collect time divided by the
-  workers, i.e. what going through Ray costs per update beyond a perfect split of the local
-  work: weights put in the object store, the workers' load_state_dict, the rollouts pickled
-  back and concatenated, scheduling. With 1 worker the worker does all the env work, so this
-  is the pure per-update price of Ray.
+- ``ray_overhead_ms`` (Ray modes): per update, the learner's collect time minus the slowest
+  worker's own collecting time (measured inside the worker): the weights put in the object
+  store, the workers' ``load_state_dict``, the rollouts sent back and concatenated, scheduling.
+  The price of Ray per update, measured within one run, so load from other processes on the
+  machine shifts it little;
+- ``overhead_ms`` (Ray modes): ``collect_ms`` minus the local run's collect time divided by the
+  workers: what Ray costs beyond a perfect split of the local work, contention included.
 
     python benchmarks/scale.py [--updates 20] [--envs cartpole,go] [--num-envs N]
 
@@ -52,12 +54,15 @@ def measure(env: str, workers: int, updates: int, warmup: int, overrides: dict) 
                 collect += metrics["rollout_s"]
                 update += metrics["update_s"]
             steps = trainer.global_step - steps0
+            gang = getattr(trainer.envs, "gang", None)
+            ray_ms = None if gang is None else round(1000 * gang.overhead_s / gang.calls, 2)
         finally:
             trainer.envs.close()
     return {"env": env, "mode": f"ray-{workers}" if workers else "local", "workers": workers,
             "num_envs": cfg.num_envs, "num_steps": cfg.num_steps, "updates": updates, "steps": steps,
             "collect_steps_per_s": round(steps / collect, 1), "train_steps_per_s": round(steps / (collect + update), 1),
-            "collect_ms": round(1000 * collect / updates, 2), "update_ms": round(1000 * update / updates, 2)}
+            "collect_ms": round(1000 * collect / updates, 2), "update_ms": round(1000 * update / updates, 2),
+            **({} if ray_ms is None else {"ray_overhead_ms": ray_ms})}
 
 
 def main() -> None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -148,16 +149,19 @@ class RolloutWorker:
                 self.local_snapshots[path] = local
         pool.snapshots = [self.local_snapshots[path] for path, _ in snapshots]
 
-    def collect(self, weights: dict[str, torch.Tensor], snapshots: list[tuple[str, Any]] | None = None) -> Any:
-        """One rollout with the learner's ``weights``: (Rollout, finished episodes) on the CPU,
-        or for a sequence task (prompts, Generation, texts, scores)."""
+    def collect(self, weights: dict[str, torch.Tensor], snapshots: list[tuple[str, Any]] | None = None
+                ) -> tuple[Any, float]:
+        """One rollout with the learner's ``weights`` -> (result, seconds spent collecting it).
+        The result: (rollout as numpy arrays, finished episodes), or for a sequence task
+        (prompts, Generation, texts, scores)."""
         self.policy.load_state_dict(weights)
-        if self.kind == "sequence":
-            return self._complete()
-        if snapshots is not None and hasattr(self.envs, "pool"):
+        if snapshots is not None and hasattr(self, "envs") and hasattr(self.envs, "pool"):
             self._use_snapshots(snapshots)
+        start = time.perf_counter()
+        if self.kind == "sequence":
+            return self._complete(), time.perf_counter() - start
         rollout, finished = self.collector.collect(self.policy, self.generator)
-        return as_arrays(rollout), finished
+        return (as_arrays(rollout), finished), time.perf_counter() - start
 
     @torch.no_grad()
     def _complete(self) -> tuple[list[str], Any, list[str], Any]:
@@ -196,6 +200,9 @@ class WorkerGang:
         self.actor_class = ray.remote(num_cpus=min(1.0, cpus / options.num_workers))(RolloutWorker)
         self.resumed_at = resumed_at
         self.restarts = 0
+        self.worker_s = 0.0  # the slowest worker's collecting time in the last call
+        self.overhead_s = 0.0  # the learner's waits beyond the slowest worker's work, summed over calls
+        self.calls = 0
         self.deaths = [0] * options.num_workers  # of each worker slot; a restart takes a fresh stream
         self.served = [False] * options.num_workers  # the slot has delivered a rollout
         self.workers: list[Any] = [None] * options.num_workers
@@ -211,10 +218,11 @@ class WorkerGang:
         ray = self.ray
         pending = {i: w.collect.remote(*args) for i, w in enumerate(self.workers) if w is not None}
         results: dict[int, Any] = {}
+        seconds: dict[int, float] = {}
         while pending:
             i, ref = next(iter(pending.items()))
             try:
-                results[i] = ray.get(ref)
+                results[i], seconds[i] = ray.get(ref)
                 self.served[i] = True
                 del pending[i]
             except ray.exceptions.RayActorError as exc:  # ActorDiedError too: the process is gone
@@ -231,6 +239,7 @@ class WorkerGang:
         if not results:
             raise UserError("every Ray rollout worker died and could not be restarted; "
                             "the last checkpoint is intact: resume from it")
+        self.worker_s = max(seconds.values())
         return [results[i] for i in sorted(results)]
 
     def _replace(self, i: int, exc: BaseException) -> bool:
@@ -247,6 +256,11 @@ class WorkerGang:
                       "rollout again", RuntimeWarning, stacklevel=3)
         self._start(i)
         return True
+
+    def add_overhead(self, wall_s: float) -> None:
+        """Book one update's collect time beyond the slowest worker's: put, transfer, concatenation."""
+        self.overhead_s += wall_s - self.worker_s
+        self.calls += 1
 
     @property
     def live(self) -> int:
@@ -334,10 +348,13 @@ class RayCollector:
                 ) -> tuple[Rollout, list[tuple[float, int]]]:
         """One rollout from every worker with ``policy``'s weights (``generator`` is unused:
         each worker samples with its own)."""
+        start = time.perf_counter()
         weights = self.gang.ray.put(cpu_weights(policy))
         results = self.gang.call(weights, self._snapshots())
         finished = [ep for _, eps in results for ep in eps]
-        return concat_rollouts([r for r, _ in results], self.device), finished
+        rollout = concat_rollouts([r for r, _ in results], self.device)
+        self.gang.add_overhead(time.perf_counter() - start)
+        return rollout, finished
 
     def state_dict(self) -> dict[str, Any]:
         return {"ray_workers": len(self.gang.workers), "restarts": self.gang.restarts}
@@ -367,6 +384,7 @@ class RaySequenceCollector:
         import numpy as np
         from agentctl.text.generate import Generation
 
+        start = time.perf_counter()
         results = self.gang.call(self.gang.ray.put(cpu_weights(policy)))
         gens = [g for _, g, _, _ in results]
         gen = Generation(
@@ -378,7 +396,9 @@ class RaySequenceCollector:
         )
         prompts = [p for r in results for p in r[0]]
         texts = [t for r in results for t in r[2]]
-        return prompts, gen, texts, np.concatenate([np.asarray(r[3], dtype=np.float64) for r in results])
+        scores = np.concatenate([np.asarray(r[3], dtype=np.float64) for r in results])
+        self.gang.add_overhead(time.perf_counter() - start)
+        return prompts, gen, texts, scores
 
     def close(self) -> None:
         self.gang.close()
@@ -438,6 +458,10 @@ def attach_workers(trainer: Any, spec: EnvSpec, cfg: PPOConfig, options: RayOpti
                    state: dict[str, Any] | None) -> None:
     """Move ``trainer``'s collecting onto Ray workers. ``state``: the checkpoint being resumed,
     whose env state (of either backend) is fitted so the trainer loads it."""
+    if getattr(cfg, "normalize_obs", False) or getattr(cfg, "normalize_reward", False):
+        trainer.envs.close()  # each worker would keep its own running statistics, the learner none
+        raise UserError("--backend ray does not support normalize_obs / normalize_reward yet: drop them, "
+                        "or train with the local backend")
     # A resumed run's workers start on streams of the update it resumes at: fresh envs, new episodes.
     gang = WorkerGang(spec, cfg, options, resumed_at=0 if state is None else state["trainer"].get("update", 0))
     try:
