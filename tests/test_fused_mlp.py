@@ -130,3 +130,15 @@ def test_trainer_update_is_the_same_with_and_without_it(clip_vloss):
     for m, n in zip(fused_metrics, plain_metrics):
         for key in ("pg_loss", "v_loss", "entropy", "approx_kl"):
             assert m[key] == pytest.approx(n[key], rel=1e-3, abs=1e-6), key
+
+
+def test_the_mlp_tanh_is_tanh():
+    from agentctl.nn.mlp import tanh
+
+    x = torch.linspace(-12, 12, 100_001, dtype=torch.float64)
+    torch.testing.assert_close(tanh(x), torch.tanh(x), rtol=0, atol=1e-15)
+    x32 = x.float()
+    assert (tanh(x32).double() - torch.tanh(x)).abs().max() < 3e-7
+    xg = x[::100].clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(tanh(xg).sum(), xg)
+    torch.testing.assert_close(grad, 1 - torch.tanh(xg.detach()) ** 2, rtol=0, atol=1e-14)

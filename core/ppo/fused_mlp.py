@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from agentctl.nn.distributions import ActionDist, masked_logits
 from agentctl.nn.gaussian import DiagGaussian
-from agentctl.nn.mlp import MLPPolicy
+from agentctl.nn.mlp import MLPPolicy, tanh
 from agentctl.ppo.loss import LossTerms, normalize
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -38,7 +38,7 @@ _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 def supports(policy: Any) -> bool:
     """The policies this step covers: the mlp policy with a single categorical head (masks
     allowed) or a clipped Gaussian head with a state-independent std."""
-    if type(policy) is not MLPPolicy or policy._act not in (torch.tanh, torch.relu):
+    if type(policy) is not MLPPolicy or policy._act not in (tanh, torch.relu):
         return False
     dist = policy.dist
     if isinstance(dist, ActionDist):
