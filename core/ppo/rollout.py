@@ -11,7 +11,7 @@ the other side's, in a zero-sum game the learner plays both seats of; advantages
 sign, see :func:`agentctl.ppo.advantages.gae`), ``unscored`` (bool [N]: the episode that just
 ended is no one player's return, e.g. such a game: it trains but is not reported) and ``aux_targets`` ({env index: {name: [k,
 ...]}}: targets for the last k transitions of the episode that just ended in that env, for a
-policy's auxiliary heads). Targets for transitions collected in an earlier rollout are
+policy's auxiliary heads; read only from envs whose ``targeted`` attribute is true). Targets for transitions collected in an earlier rollout are
 already trained on and are dropped.
 """
 
@@ -126,6 +126,7 @@ class Collector:
         aux: dict[str, np.ndarray] = {}
         aux_valid = np.zeros((T, N), dtype=bool)
         episode_steps: list[list[int]] = [[] for _ in range(N)]  # this rollout's t of each env's episode
+        targeted = bool(getattr(self.envs, "targeted", False))  # envs that send aux_targets say so
         actions = []
         finished: list[tuple[float, int]] = []
         dist = policy.dist
@@ -156,13 +157,14 @@ class Collector:
             flip = info.get("next_is_opponent") if isinstance(info, dict) else None
             if flip is not None:
                 signs[t] = np.where(np.asarray(flip, dtype=bool), -1.0, 1.0)
-            for i in np.flatnonzero(ok):
-                episode_steps[i].append(t)
-            targets = info.get("aux_targets") if isinstance(info, dict) else None
-            if targets:
-                self._label(targets, episode_steps, t, aux, aux_valid)
-            for i in np.flatnonzero(done):
-                episode_steps[i] = []
+            if targeted:  # which rows of this rollout each env's episode holds, for its targets
+                for i in np.flatnonzero(ok):
+                    episode_steps[i].append(t)
+                targets = info.get("aux_targets") if isinstance(info, dict) else None
+                if targets:
+                    self._label(targets, episode_steps, t, aux, aux_valid)
+                for i in np.flatnonzero(done):
+                    episode_steps[i] = []
             self.ep_return += np.where(ok, reward, 0.0)
             self.ep_length += ok
             ended = done & ok
