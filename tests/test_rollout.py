@@ -293,3 +293,49 @@ def test_masked_training_stays_legal_and_finite():
     assert trainer.params_finite()
     illegal, legal = _illegal(envs)
     assert illegal == 0 and legal == trainer.global_step
+
+
+class TargetsAtEpisodeEnd(VectorWrapper):
+    """Announces, when an env's episode ends, one target per step of it: the step's observed t
+    (so each transition's label says which transition it belongs to)."""
+
+    def __init__(self, env, targeted: bool) -> None:
+        super().__init__(env)
+        self.targeted = targeted
+        self.seen = [[] for _ in range(env.num_envs)]
+
+    def step(self, actions):
+        obs, reward, term, trunc, info = self.env.step(actions)
+        info = dict(info)
+        done = np.logical_or(term, trunc)
+        targets = {}
+        for i in range(self.num_envs):
+            self.seen[i].append(float(obs[i, 0]))
+            if done[i]:
+                targets[i] = {"t": [[t] for t in self.seen[i]]}
+                self.seen[i] = [float("nan")]  # the reset step, whose obs is not a transition of it
+        if targets:
+            info["aux_targets"] = targets
+        return obs, reward, term, trunc, info
+
+
+@pytest.mark.parametrize("targeted", [True, False])
+def test_auxiliary_targets_label_their_transitions(targeted):
+    envs = SyncVectorEnv([partial(ScriptedEnv, i, [3, 4], 0.0, False) for i in range(2)])
+    envs = TargetsAtEpisodeEnd(envs, targeted)
+    collector = Collector(envs, 12, CPU, seed=0)
+    policy = build_mlp(inner_space(envs.single_observation_space), envs.single_action_space)
+    rollout, _ = collector.collect(policy, torch.Generator().manual_seed(0))
+    if not targeted:  # an env that does not say it sends targets is not searched for them
+        assert rollout.aux is None
+        return
+    labelled = rollout.aux_valid
+    assert labelled.any() and not (labelled & ~rollout.valid).any()
+    # every labelled transition got the target of its own step: the t after its action (obs t + 1)
+    t_obs = rollout.obs[..., 0]
+    assert torch.equal(rollout.aux["t"][..., 0][labelled], (t_obs + 1)[labelled])
+    # every valid transition of an episode that ended within the rollout is labelled
+    ended_rows = rollout.valid & ~labelled
+    for i in range(2):
+        last_end = int(rollout.dones[:, i].nonzero().max())
+        assert not ended_rows[: last_end + 1, i].any()
