@@ -47,6 +47,9 @@ def measure(env: str, workers: int, updates: int, warmup: int, overrides: dict) 
         try:
             for _ in range(warmup):  # numba compiles, Ray workers start, caches fill
                 trainer.step()
+            gang = getattr(trainer.envs, "gang", None)
+            if gang is not None:  # book from here on: the warm-up waited for the workers to start
+                gang.overhead_s, gang.calls = 0.0, 0
             collect = update = 0.0
             steps0 = trainer.global_step
             for _ in range(updates):
@@ -54,7 +57,6 @@ def measure(env: str, workers: int, updates: int, warmup: int, overrides: dict) 
                 collect += metrics["rollout_s"]
                 update += metrics["update_s"]
             steps = trainer.global_step - steps0
-            gang = getattr(trainer.envs, "gang", None)
             ray_ms = None if gang is None else round(1000 * gang.overhead_s / gang.calls, 2)
         finally:
             trainer.envs.close()
