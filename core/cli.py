@@ -140,9 +140,6 @@ def train(env_name: str | None, steps: int | None, seed: int | None, device: str
     if backend == "ray" and (nproc > 1 or torchrun.launched()):
         raise UserError("--backend ray and --nproc (torchrun) do not combine: scale collecting with Ray "
                         "workers or the learner with processes, not both")
-    if nproc > 1:  # torchrun starts nproc copies of this command (without --nproc)
-        torchrun.launch(nproc, sys.argv[1:])
-        return
     workers = None
     if backend == "ray":
         from agentctl.ray_rollout import RayOptions, import_ray
@@ -157,6 +154,12 @@ def train(env_name: str | None, steps: int | None, seed: int | None, device: str
     req = TrainRequest(env=env_name, overrides=overrides,
                        config_file=load_toml(config_path) if config_path else None,
                        run_dir=run_dir, resume=resume, quiet=as_json, overwrite=overwrite, workers=workers)
+    if nproc > 1:  # checked once here (one line for bad input), then torchrun starts nproc copies of this command
+        from agentctl.run import plan
+
+        plan(req, get_host().registry)
+        torchrun.launch(nproc, sys.argv[1:])
+        return
     if torchrun.launched():  # a rank under torchrun: rank 0 runs the run, the others follow it
         summary = torchrun.train(req, get_host().registry)
         if summary is None:

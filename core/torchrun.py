@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import warnings
 from typing import Any
 
 from agentctl import ddp
 from agentctl.ddp import launched
+from agentctl.errors import UserError, first_line
 
 __all__ = ["launch", "launched", "train"]
 
@@ -31,7 +33,11 @@ def launch(nproc: int, argv: list[str]) -> None:
             skip = True
         elif not a.startswith("--nproc="):
             args.append(a)
+    import logging
+
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # torchrun's default, without its warning
+    # A failing rank prints its own one-line error; torchrun's report of it would repeat it as a log dump.
+    logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)
     try:
         torchrun(["--standalone", "--nproc_per_node", str(nproc), "-m", "agentctl", *args])
     except ChildFailedError as exc:
@@ -50,7 +56,13 @@ def train(req: Any, registry: Any) -> dict[str, Any] | None:
             summary = run_train(req, registry)
             ddp.announce(None, go=False)
             return summary
-        _follow(req, registry)
+        try:
+            _follow(req, registry)
+        except UserError:  # rank 0 meets the same problem and says it once
+            raise SystemExit(2) from None
+        except RuntimeError as exc:  # most often: rank 0 stopped (its error says why) and the link broke
+            print(f"agentctl: rank {dist.get_rank()} stopped: {first_line(exc)[:200]}", file=sys.stderr)
+            raise SystemExit(1) from None
         return None
     finally:
         dist.destroy_process_group()
