@@ -44,10 +44,13 @@ def resolve_device(name: str) -> Any:
 
 
 def use_torch_threads(cfg: PPOConfig) -> None:
-    """Use the run's torch thread count (as training does) when playing too: small nets on a
-    busy machine run many times slower with torch's default of one thread per core."""
+    """The process settings of a run, for training and playing alike: the run's torch thread
+    count (small nets on a busy machine run many times slower with torch's default of one thread
+    per core), and freed memory kept for reuse (:mod:`agentctl.malloc`)."""
     import torch
+    from agentctl.malloc import keep_freed_memory
 
+    keep_freed_memory()  # the same large buffers every step: reuse them (see agentctl.malloc)
     if cfg.torch_threads > 0:
         torch.set_num_threads(cfg.torch_threads)
     if torch.get_num_threads() > 1 and agentctl.OPENMP_SPINS:
