@@ -30,6 +30,14 @@ CASES = [
     ("go9-cuda-256envs-torchengine", "go", "cuda", 100_000,
      ["num_envs=256", "num_steps=32", "minibatch_size=2048", "policy_kwargs.blocks=6", "policy_kwargs.channels=64",
       "env_kwargs.engine=torch", "env_kwargs.device=cuda"]),
+    # scaling out (docs/scale.md): Ray rollout workers on the CPU feeding a learner on each device, and
+    # two data-parallel learner processes (gloo on CPU; on one GPU both ranks share it over gloo)
+    ("cartpole-cpu-ray2", "cartpole", "cpu", 30_000, ["--backend=ray", "--num-workers=2"]),
+    ("cartpole-cuda-ray2", "cartpole", "cuda", 30_000, ["--backend=ray", "--num-workers=2"]),
+    ("cartpole-cpu-ddp2", "cartpole", "cpu", 30_000, ["--nproc=2"]),
+    ("cartpole-cuda-ddp2", "cartpole", "cuda", 30_000, ["--nproc=2"]),
+    ("go9-cuda-ray4", "go", "cuda", 20_000, ["--backend=ray", "--num-workers=4"]),
+    ("go9-cuda-ddp2", "go", "cuda", 20_000, ["--nproc=2"]),
 ]
 
 
@@ -51,10 +59,11 @@ def main() -> None:
             continue
         steps = steps // 10 if opts.quick else steps
         run_dir = f"/tmp/device-check/{name}"
-        sets = [a for kv in ["tensorboard=false", *extra] for a in ("--set", kv)]
+        flags = [a for a in extra if a.startswith("--")]  # train options (--backend=ray, --nproc=2)
+        sets = [a for kv in ["tensorboard=false", *(e for e in extra if e not in flags)] for a in ("--set", kv)]
         t0 = time.time()
         summary = run(["train", "--env", env, "--device", device, "--steps", str(steps), "--seed", "1",
-                       "--run-dir", run_dir, *sets, "--json"])
+                       "--run-dir", run_dir, "--overwrite", *flags, *sets, "--json"])
         evaluation = run(["eval", "--checkpoint", run_dir, "--device", device, "--episodes", "20", "--json"]
                          + (["--opponent", "random"] if env == "go" else [])) if "error" not in summary else {}
         row = {"case": name, "device": device, "wall_s": round(time.time() - t0, 1), **summary,

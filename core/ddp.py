@@ -4,7 +4,8 @@ K processes (ranks) each run the same trainer on their own envs and seed streams
 their own rollouts and compute gradients on their own minibatches; every gradient is averaged
 over the ranks (``all_reduce``) the moment backward has accumulated it, before clipping and
 the optimizer step, so every rank takes the same step and the weights stay identical. Gloo
-on CPU, NCCL on CUDA (one GPU per rank, ``LOCAL_RANK``).
+on CPU, NCCL on CUDA (one GPU per rank, ``LOCAL_RANK``; with fewer GPUs than ranks, ranks share
+them and gloo reduces through the host).
 
 Why not the ``DistributedDataParallel`` wrapper itself: the trainers call the policy's own
 methods (``dist``, ``forward_aux``, ``state_dict`` keys without a ``module.`` prefix), which the
@@ -60,10 +61,12 @@ def init() -> None:
 
     if dist.is_initialized():
         return
-    if torch.cuda.is_available():
-        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-        dist.init_process_group("cpu:gloo,cuda:nccl")
-    else:
+    gpus = torch.cuda.device_count()
+    if gpus:
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")) % gpus)
+    if gpus >= int(os.environ.get("LOCAL_WORLD_SIZE", os.environ.get("WORLD_SIZE", "1"))):
+        dist.init_process_group("cpu:gloo,cuda:nccl" if gpus else "gloo")
+    else:  # NCCL takes one GPU per rank; gloo also reduces CUDA tensors (through the host), so ranks share
         dist.init_process_group("gloo")
 
 
