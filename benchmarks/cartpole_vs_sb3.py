@@ -133,7 +133,10 @@ def worker(side: str, threads: int, steps: int, seed: int) -> None:
 def _spawn(side: str, threads: int, steps: int, seed: int) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", side, "--threads", str(threads),
            "--steps", str(steps), "--seeds", str(seed)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    # Both sides get the OpenMP wait policy agentctl sets for itself (idle threads sleep): with the
+    # spinning default, 2 threads on a busy 2-core machine are many times slower for either side.
+    env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
