@@ -42,7 +42,7 @@ CASES = [
 
 
 def run(args: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "agentctl.cli", *args], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "agentctl.cli", *args], check=False, capture_output=True, text=True)
     if proc.returncode != 0:
         return {"error": (proc.stderr or proc.stdout).strip().splitlines()[-1:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
