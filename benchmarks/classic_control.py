@@ -51,15 +51,18 @@ PUBLISHED = {
 }
 
 
-def worker(env: str, seed: int, steps: int | None) -> dict:
+def worker(env: str, seed: int, steps: int | None, sets: list[str]) -> dict:
     """Train one seed of ``env`` and score its final checkpoint (run in a subprocess)."""
+    import agentctl  # noqa: F401  (before torch: the process settings a user of the CLI gets)
     import torch
 
     torch.set_num_threads(1)
+    from agentctl.config import parse_set
     from agentctl.evaluate import evaluate
     from agentctl.run import TrainRequest, train
 
-    overrides = {"seed": seed, "torch_threads": 1, "device": "cpu", "tensorboard": False, "checkpoint_every": 0}
+    overrides = {"seed": seed, "torch_threads": 1, "device": "cpu", "tensorboard": False, "checkpoint_every": 0,
+                 **parse_set(sets)}
     if steps:
         overrides["total_timesteps"] = steps
     with tempfile.TemporaryDirectory(prefix=f"classic-{env}-") as tmp:
@@ -71,8 +74,9 @@ def worker(env: str, seed: int, steps: int | None) -> dict:
             "mean_return": result["mean_return"], "std_return": result["std_return"]}
 
 
-def run_one(env: str, seed: int, steps: int | None) -> dict:
+def run_one(env: str, seed: int, steps: int | None, sets: list[str]) -> dict:
     cmd = [sys.executable, __file__, "--worker", "--envs", env, "--seeds", str(seed)]
+    cmd += [arg for item in sets for arg in ("--set", item)]
     if steps:
         cmd += ["--steps", str(steps)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -90,6 +94,8 @@ def main() -> None:
     ap.add_argument("--envs", default=",".join(PUBLISHED), help="comma-separated: " + ", ".join(PUBLISHED))
     ap.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
     ap.add_argument("--steps", type=int, default=None, help="training steps per run (default: the env's budget)")
+    ap.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                    help="a config override for every run (repeatable), e.g. fused_update=false")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     envs = [e.strip() for e in args.envs.split(",") if e.strip()]
@@ -98,7 +104,7 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown env(s) {unknown}; choose from {', '.join(PUBLISHED)}")
     if args.worker:
-        print(json.dumps(worker(envs[0], seeds[0], args.steps)))
+        print(json.dumps(worker(envs[0], seeds[0], args.steps, args.sets)))
         return
     have = available_envs()
     for env in envs:
@@ -106,14 +112,14 @@ def main() -> None:
         if env not in have:
             print(json.dumps({"env": env, "skipped": f"the classic plugin has no {env!r} entry yet"}), flush=True)
             continue
-        runs = [run_one(env, seed, args.steps) for seed in seeds]
+        runs = [run_one(env, seed, args.steps, args.sets) for seed in seeds]
         mean = sum(r["mean_return"] for r in runs) / len(runs)
         print(json.dumps({
             "env": env, "gym_id": gym_id, "seeds": seeds, "eval_episodes": EVAL_EPISODES,
             "mean_return": round(mean, 2), "per_seed": [round(r["mean_return"], 2) for r in runs],
             "train_wall_s": [r["train_wall_s"] for r in runs], "steps": runs[0]["steps"],
             "rl_zoo_ppo": published, "rl_zoo_ppo_std": published_std,
-            "target": target, "reached": mean >= target,
+            "target": target, "reached": mean >= target, "sets": args.sets,
         }), flush=True)
 
 
