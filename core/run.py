@@ -305,9 +305,6 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
                 trainer.envs.close()
                 raise UserError("init_kl_coef > 0 needs init (the weights the penalty holds the policy near)")
             trainer.anchor_to_init()
-    prior_wall = 0.0
-    if state is not None:
-        try:
     if workers:
         from agentctl.ray_rollout import attach_workers
 
@@ -316,6 +313,9 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
         from agentctl.ray_rollout import fit_local
 
         fit_local(trainer, state["trainer"])  # a Ray run resumed on local envs
+    prior_wall = 0.0
+    if state is not None:
+        try:
             trainer.load_state_dict(state["trainer"])
         except KeyError as exc:  # not the config's fault: the checkpoint lacks part of the state
             trainer.envs.close()
@@ -325,13 +325,13 @@ def prepare(registry: Registry, spec: EnvSpec, cfg: PPOConfig, run_dir: Path,
             trainer.envs.close()
             raise UserError(f"cannot resume from {state['path']} with this config: {load_error(exc)}") from exc
         prior_wall = state.get("wall_s", 0.0)
-    return Run(registry, spec, cfg, run_dir, trainer, prior_wall)
-
-
     from agentctl import ddp
 
     if ddp.active():
         ddp.attach(trainer, resumed=state is not None)
+    return Run(registry, spec, cfg, run_dir, trainer, prior_wall)
+
+
 def write_run_files(run: Run) -> None:
     """The run dir's description of the run; metrics past the resumed step are dropped."""
     from agentctl.runlog import truncate_metrics
