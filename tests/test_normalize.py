@@ -286,3 +286,33 @@ def test_normalize_with_ray_workers_is_refused():
     with pytest.raises(UserError, match="--backend ray"):
         plan(TrainRequest(env="cartpole", overrides={"normalize_obs": True}, workers=object()), default_registry(None))
     plan(TrainRequest(env="cartpole", workers=object()), default_registry(None))  # without it: fine
+
+
+def test_statistics_survive_a_resume_whose_envs_restart(monkeypatch):
+    """Envs that cannot be pickled restart from reset on resume; the normalisers' statistics
+    (part of the collector's state) still carry on, not from scratch."""
+    import warnings
+
+    from agentctl.config import PPOConfig
+    from agentctl.ppo.trainer import Trainer
+    from gymnasium.vector import SyncVectorEnv
+
+    def make() -> Trainer:
+        envs = SyncVectorEnv([lambda: gym.make("CartPole-v1") for _ in range(2)])  # lambdas: not picklable
+        cfg = PPOConfig(num_envs=2, num_steps=16, minibatch_size=16, total_timesteps=1000,
+                        normalize_obs=True, normalize_reward=True)
+        return Trainer(cfg, envs, build_mlp(envs.single_observation_space, envs.single_action_space),
+                       torch.device("cpu"))
+
+    first = make()
+    for _ in range(3):
+        first.step()
+    state = first.state_dict()
+    assert state["envs"] is None
+    second = make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        second.load_state_dict(state)
+    saved = state["collector"]
+    assert_same(second.collector.obs_norm.state_dict(), saved["obs_norm"])
+    assert_same(second.collector.reward_scale.state_dict(), saved["reward_scale"])

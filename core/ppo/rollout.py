@@ -234,6 +234,10 @@ class Collector:
         self.prev_done = state["prev_done"].copy()
         self.ep_return = state["ep_return"].copy()
         self.ep_length = state["ep_length"].copy()
+        self.load_statistics(state)
+
+    def load_statistics(self, state: dict[str, Any]) -> None:
+        """The normalisers' statistics alone (a resume whose envs restart from reset keeps them)."""
         for key in ("obs_norm", "reward_scale"):
             mine, saved = getattr(self, key), state.get(key)
             if (mine is None) != (saved is None):

@@ -324,6 +324,7 @@ class Trainer:
             self.collector.envs = self.envs
             self.collector.load_state_dict(state["collector"])
         else:
+            self.collector.load_statistics(state["collector"])  # normalisation carries on regardless
             warnings.warn("checkpoint has no env state (env not picklable): envs restart from reset, "
                           "so the resumed run is not bit-exact", stacklevel=2)
 
