@@ -362,6 +362,9 @@ class RayCollector:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Nothing to restore: the workers were started on the resumed update's streams."""
 
+    def load_statistics(self, state: dict[str, Any]) -> None:
+        """No observation/reward statistics to restore: Ray runs do not normalise (refused)."""
+
 
 def pad_cat(parts: list[torch.Tensor], value: int, left: bool) -> torch.Tensor:
     """Concatenate ``[B_i, W_i]`` along rows, padding each to the widest (left for prompts,
