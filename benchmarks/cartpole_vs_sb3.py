@@ -130,13 +130,19 @@ def worker(side: str, threads: int, steps: int, seed: int) -> None:
     print(json.dumps(result))
 
 
-def _spawn(side: str, threads: int, steps: int, seed: int) -> dict:
+def _spawn(side: str, threads: int, steps: int, seed: int) -> subprocess.Popen:
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", side, "--threads", str(threads),
            "--steps", str(steps), "--seeds", str(seed)]
     # Both sides get the OpenMP wait policy agentctl sets for itself (idle threads sleep): with the
     # spinning default, 2 threads on a busy 2-core machine are many times slower for either side.
     env = {**os.environ, "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _result(proc: subprocess.Popen) -> dict:
+    out, err = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"worker failed ({proc.returncode}):\n{err[-3000:]}")
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -145,6 +151,8 @@ def main() -> None:
     ap.add_argument("--threads", default="1,2", help="comma-separated torch thread counts")
     ap.add_argument("--steps", type=int, default=100_000)
     ap.add_argument("--seeds", default="1", help="comma-separated seeds")
+    ap.add_argument("--concurrent", action="store_true",
+                    help="run the two sides at the same time (for a shared machine whose load drifts)")
     ap.add_argument("--worker", choices=("ours", "sb3"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
@@ -156,13 +164,17 @@ def main() -> None:
     for k in threads:
         runs = []
         for seed in seeds:
-            ours = _spawn("ours", k, args.steps, seed)
-            sb3 = _spawn("sb3", k, args.steps, seed)
+            if args.concurrent:  # both sides meet the same load (a shared machine's load drifts)
+                procs = [_spawn(side, k, args.steps, seed) for side in ("ours", "sb3")]
+                ours, sb3 = (_result(p) for p in procs)
+            else:
+                ours = _result(_spawn("ours", k, args.steps, seed))
+                sb3 = _result(_spawn("sb3", k, args.steps, seed))
             runs.append({"seed": seed, "ours_sps": round(ours["sps"], 1), "sb3_sps": round(sb3["sps"], 1),
                          "ours_eval_return": ours["eval_return"], "sb3_eval_return": sb3["eval_return"]})
         ours_sps, sb3_sps = mean([r["ours_sps"] for r in runs]), mean([r["sb3_sps"] for r in runs])
         print(json.dumps({
-            "case": "cartpole_ppo", "threads": k, "steps": args.steps, "seeds": seeds,
+            "case": "cartpole_ppo", "threads": k, "steps": args.steps, "seeds": seeds, "concurrent": args.concurrent,
             "ours_sps": round(ours_sps, 1), "sb3_sps": round(sb3_sps, 1),
             "ratio": round(ours_sps / sb3_sps, 2),
             "ours_eval_return": mean([r["ours_eval_return"] for r in runs]),

@@ -78,3 +78,16 @@ def test_an_optimizer_state_saved_per_parameter_loads_into_the_flat_one():
     opt.step()  # the third step uses the moments and step count of the first two
     for (name, a), b in zip(ref.named_parameters(), flat_policy.parameters()):
         torch.testing.assert_close(b, a, msg=name)
+
+
+def test_the_flat_clip_is_clip_grad_norm():
+    from agentctl.ppo.trainer import clip_flat_grad
+
+    for scale in (100.0, 1e-3):
+        g = torch.randn(300, generator=torch.Generator().manual_seed(1)) * scale
+        ours, ref = g.clone(), torch.nn.Parameter(torch.zeros(300))
+        ref.grad = g.clone()
+        total = torch.nn.utils.clip_grad_norm_([ref], 0.5)
+        norm = clip_flat_grad(ours, 0.5)
+        torch.testing.assert_close(norm, total, rtol=0, atol=0)
+        torch.testing.assert_close(ours, ref.grad, rtol=0, atol=0)

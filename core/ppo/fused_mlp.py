@@ -24,13 +24,14 @@ Gradients, for a minibatch of B transitions with normalised advantages A and rat
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Any
 
 import torch
 from agentctl.nn.distributions import ActionDist, masked_logits
 from agentctl.nn.gaussian import DiagGaussian
 from agentctl.nn.mlp import MLPPolicy, tanh
-from agentctl.ppo.loss import LossTerms, normalize
+from agentctl.ppo.loss import normalize
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -48,7 +49,7 @@ def supports(policy: Any) -> bool:
 
 class FusedMLPStep:
     """Call with a minibatch: fills every parameter's ``.grad`` (overwriting it) and returns the
-    same :class:`LossTerms` as ``ppo_loss`` (``loss`` detached: there is no graph to backprop)."""
+    same terms as ``ppo_loss`` (:class:`FusedTerms`; ``loss`` detached: there is no graph)."""
 
     def __init__(self, policy: MLPPolicy) -> None:
         if not supports(policy):
@@ -104,24 +105,20 @@ class FusedMLPStep:
         ratio = logratio.exp()
         pg1 = -adv * ratio
         pg2 = -adv * ratio.clamp(1.0 - clip_coef, 1.0 + clip_coef)
-        pg_loss = torch.maximum(pg1, pg2).mean()
         g_logp = torch.where(pg1 >= pg2, pg1, 0.0) / n  # d pg_loss / d logp
 
         # -- value head
         err = values - returns
         if vf_clip_coef is None:
-            v_loss = 0.5 * err.square().mean()
+            sq = sq_c = None
             g_v = err * (vf_coef / n)
         else:
             delta = values - old_values
             err_c = old_values + delta.clamp(-vf_clip_coef, vf_clip_coef) - returns
             sq, sq_c = err.square(), err_c.square()
-            v_loss = 0.5 * torch.maximum(sq, sq_c).mean()
             inside = (delta >= -vf_clip_coef) & (delta <= vf_clip_coef)
             g_c = err_c * inside
             g_v = torch.where(sq > sq_c, err, torch.where(sq < sq_c, g_c, 0.5 * (err + g_c))) * (vf_coef / n)
-        ent = entropy.mean()
-        loss = pg_loss - ent_coef * ent + vf_coef * v_loss
 
         # -- gradients of the heads' outputs, then through both networks
         if self.gaussian:
@@ -138,11 +135,43 @@ class FusedMLPStep:
         self._layers_backward(policy._actor_layers, ha, g_out)
         self._layers_backward(policy._critic_layers, hc, g_v.unsqueeze(-1))
 
-        return LossTerms(
-            loss=loss, pg_loss=pg_loss, v_loss=v_loss, entropy=ent,
-            approx_kl=(ratio - 1.0 - logratio).mean(),
-            clipfrac=((ratio - 1.0).abs() > clip_coef).to(ratio.dtype).mean(),
-        )
+        return FusedTerms(pg1, pg2, err, sq, sq_c, entropy, ratio, logratio, clip_coef, ent_coef, vf_coef)
+
+
+class FusedTerms:
+    """:class:`LossTerms` of a fused step. ``approx_kl`` (read every step) is computed at once;
+    the rest only when read (the trainer logs the last minibatch's), which saves a dozen ops a
+    step. The trainer checks the gradient norm for NaN/inf instead of the loss."""
+
+    def __init__(self, pg1: torch.Tensor, pg2: torch.Tensor, err: torch.Tensor, sq: torch.Tensor | None,
+                 sq_c: torch.Tensor | None, entropy: torch.Tensor, ratio: torch.Tensor, logratio: torch.Tensor,
+                 clip_coef: float, ent_coef: float, vf_coef: float) -> None:
+        self._pg = (pg1, pg2)
+        self._value = (err, sq, sq_c)
+        self._entropy, self._ratio, self._coefs = entropy, ratio, (clip_coef, ent_coef, vf_coef)
+        self.approx_kl = (ratio - 1.0 - logratio).mean()
+
+    @cached_property
+    def pg_loss(self) -> torch.Tensor:
+        return torch.maximum(*self._pg).mean()
+
+    @cached_property
+    def v_loss(self) -> torch.Tensor:
+        err, sq, sq_c = self._value
+        return 0.5 * (err.square().mean() if sq is None else torch.maximum(sq, sq_c).mean())
+
+    @cached_property
+    def entropy(self) -> torch.Tensor:
+        return self._entropy.mean()
+
+    @cached_property
+    def loss(self) -> torch.Tensor:
+        _, ent_coef, vf_coef = self._coefs
+        return self.pg_loss - ent_coef * self.entropy + vf_coef * self.v_loss
+
+    @cached_property
+    def clipfrac(self) -> torch.Tensor:
+        return ((self._ratio - 1.0).abs() > self._coefs[0]).to(self._ratio.dtype).mean()
 
 
 def _grad(param: torch.Tensor) -> torch.Tensor:

@@ -48,6 +48,14 @@ def schedule(cfg: PPOConfig, global_step: int, optimizer: torch.optim.Optimizer)
     return lr, (cfg.clip_coef * frac if cfg.anneal_clip else cfg.clip_coef)
 
 
+def clip_flat_grad(grad: torch.Tensor, max_norm: float) -> torch.Tensor:
+    """``clip_grad_norm_`` for one flat gradient (the same norm, 1e-6 and clamp) in three ops
+    instead of its per-call grouping; returns the norm before clipping."""
+    norm = torch.linalg.vector_norm(grad)
+    grad.mul_((max_norm / (norm + 1e-6)).clamp_(max=1.0))
+    return norm
+
+
 def minibatches(perm: torch.Tensor, minibatch_size: int) -> tuple[torch.Tensor, ...]:
     """``perm`` cut into ceil(n / minibatch_size) chunks of near-equal size (they differ by at most
     one). Cutting off fixed-size chunks instead can leave a ragged last minibatch of a single
@@ -173,11 +181,17 @@ class Trainer:
             raise EnvFailed("produced NaN/inf observations; this is a bug in the env (or its env_kwargs), "
                             "not a training problem")
 
-    def _clip_and_step(self) -> None:
+    def _clip_and_step(self) -> torch.Tensor | None:
+        """Clip the gradients' global norm (``max_grad_norm``), take the Adam step; returns the
+        norm before clipping (None when not clipping)."""
+        norm = None
         if self.cfg.max_grad_norm > 0:
-            params = [self.flat.param] if self.flat else self.params
-            torch.nn.utils.clip_grad_norm_(params, self.cfg.max_grad_norm, foreach=True)
+            if self.flat:
+                norm = clip_flat_grad(self.flat.param.grad, self.cfg.max_grad_norm)
+            else:
+                norm = torch.nn.utils.clip_grad_norm_(self.params, self.cfg.max_grad_norm, foreach=True)
         self.optimizer.step()
+        return norm
 
     def _optimize(self, b: dict[str, torch.Tensor], clip: float, init_kl: float = 0.0) -> dict[str, float]:
         cfg, policy, dist, opt = self.cfg, self.policy, self.policy.dist, self.optimizer
@@ -210,8 +224,8 @@ class Trainer:
                     if kl_per_minibatch and float(terms.approx_kl) > 1.5 * cfg.target_kl:
                         stopped = True
                         break
-                    finite &= torch.isfinite(terms.loss)
-                    self._clip_and_step()
+                    norm = self._clip_and_step()  # NaN/inf anywhere in the loss reaches the gradients
+                    finite &= torch.isfinite(terms.loss if norm is None else norm)
                     epoch_kl += terms.approx_kl
                     num_mb += 1
                     steps += 1
