@@ -4,9 +4,11 @@ optimizer work through the views, and optimizer states saved per parameter still
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from agentctl.nn.mlp import build_mlp
 from agentctl.ppo.flat_params import FlatParams
+from agentctl.ppo.fused_mlp import flat_order
 from gymnasium import spaces
 
 OBS, ACT = spaces.Box(-1, 1, (4,), np.float32), spaces.Discrete(3)
@@ -56,7 +58,8 @@ def test_zero_grad_reattaches_views_replaced_elsewhere():
     torch.testing.assert_close(flat.param.grad, torch.cat([p.grad.reshape(-1) for p in policy.parameters()]))
 
 
-def test_an_optimizer_state_saved_per_parameter_loads_into_the_flat_one():
+@pytest.mark.parametrize("reorder", [False, True], ids=["module-order", "stacked-order"])
+def test_an_optimizer_state_saved_per_parameter_loads_into_the_flat_one(reorder):
     ref, ref_loss = policy_and_loss()
     ref_opt = torch.optim.Adam(ref.parameters(), lr=1e-2)
     for _ in range(2):
@@ -67,9 +70,10 @@ def test_an_optimizer_state_saved_per_parameter_loads_into_the_flat_one():
     saved_opt = ref_opt.state_dict()
     flat_policy, flat_loss = policy_and_loss()  # same inputs; weights loaded below
     flat_policy.load_state_dict(saved_weights)
-    flat = FlatParams(list(flat_policy.parameters()))
+    module_order = list(flat_policy.parameters())
+    flat = FlatParams(flat_order(flat_policy) if reorder else module_order)
     opt = torch.optim.Adam([flat.param], lr=1e-2)
-    flat.load_optimizer_state(opt, saved_opt)
+    flat.load_optimizer_state(opt, saved_opt, module_order)
     ref_opt.zero_grad()
     ref_loss().backward()
     ref_opt.step()

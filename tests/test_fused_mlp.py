@@ -11,7 +11,8 @@ import torch
 from agentctl.config import PPOConfig
 from agentctl.nn.mlp import build_mlp
 from agentctl.ppo import fused_mlp
-from agentctl.ppo.fused_mlp import FusedMLPStep
+from agentctl.ppo.flat_params import FlatParams
+from agentctl.ppo.fused_mlp import FusedMLPStep, StackedTrunks
 from agentctl.ppo.loss import ppo_loss
 from agentctl.ppo.trainer import Trainer
 from gymnasium import spaces
@@ -53,6 +54,8 @@ def autograd_step(policy, obs, actions, mask, old_logp, old_values, adv, ret, **
 
 CASES = [
     ("discrete", DISCRETE, {}, False),
+    ("discrete one layer", DISCRETE, {"hidden_sizes": [16]}, False),
+    ("discrete three layers", DISCRETE, {"hidden_sizes": [16, 8, 8]}, False),
     ("discrete masked relu", DISCRETE, {"activation": "relu"}, True),
     ("gaussian", BOX, {"log_std_init": -0.5}, False),
     ("linear gaussian", BOX, {"hidden_sizes": []}, False),
@@ -64,22 +67,26 @@ LOSSES = [
 ]
 
 
+@pytest.mark.parametrize("stacked", [True, False], ids=["stacked", "separate"])
 @pytest.mark.parametrize("loss_kw", LOSSES, ids=["sb3", "clipped-value+entropy", "raw-advantages"])
 @pytest.mark.parametrize("name,space,kwargs,masked", CASES, ids=[c[0] for c in CASES])
-def test_fused_step_equals_autograd(name, space, kwargs, masked, loss_kw):
+def test_fused_step_equals_autograd(name, space, kwargs, masked, loss_kw, stacked):
     torch.manual_seed(0)
     policy = build_mlp(OBS, space, **kwargs).double()
     mb = batch(policy, 64, masked=masked)
     ref_terms, ref_grads = autograd_step(policy, *mb, **loss_kw)
     policy.zero_grad(set_to_none=True)
-    terms = FusedMLPStep(policy)(*mb, **loss_kw)
+    flat = FlatParams(fused_mlp.flat_order(policy)) if stacked else None
+    step = FusedMLPStep(policy, flat)
+    assert isinstance(step.trunks, StackedTrunks) == (stacked and kwargs.get("hidden_sizes") != [])
+    terms = step(*mb, **loss_kw)
     for field in ("loss", "pg_loss", "v_loss", "entropy", "approx_kl", "clipfrac"):
         torch.testing.assert_close(getattr(terms, field), getattr(ref_terms, field).detach(), rtol=1e-10, atol=1e-12)
     assert 0 < float(ref_terms.clipfrac) < 1  # both branches of the clip are exercised
     for pname, p in policy.named_parameters():
         torch.testing.assert_close(p.grad, ref_grads[pname], rtol=1e-9, atol=1e-12, msg=pname)
     # a second call overwrites (never accumulates into) the gradient buffers
-    FusedMLPStep(policy)(*mb, **loss_kw)
+    step(*mb, **loss_kw)
     for pname, p in policy.named_parameters():
         torch.testing.assert_close(p.grad, ref_grads[pname], rtol=1e-9, atol=1e-12, msg=pname)
 
@@ -124,7 +131,7 @@ def test_trainer_update_is_the_same_with_and_without_it(clip_vloss):
 
     fused, fused_metrics = run(True)
     plain, plain_metrics = run(False)
-    assert fused.fused is not None and plain.fused is None
+    assert isinstance(fused.fused.trunks, StackedTrunks) and plain.fused is None
     for a, b in zip(fused.policy.parameters(), plain.policy.parameters()):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
     for m, n in zip(fused_metrics, plain_metrics):

@@ -54,12 +54,27 @@ class FlatParams:
             if p.grad is not view:
                 p.grad = view
 
-    def load_optimizer_state(self, optimizer: torch.optim.Optimizer, state: dict[str, Any]) -> None:
+    def joint(self, params: list[nn.Parameter]) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """One flat view of ``params`` (and of their gradients) when they lie next to each
+        other in this order; None otherwise."""
+        index = {id(p): i for i, p in enumerate(self.params)}
+        where = [index.get(id(p)) for p in params]
+        if None in where or where != list(range(where[0], where[0] + len(where))):
+            return None
+        start = sum(p.numel() for p in self.params[:where[0]])
+        size = sum(p.numel() for p in params)
+        return self.param.data[start:start + size], self.param.grad[start:start + size]
+
+    def load_optimizer_state(self, optimizer: torch.optim.Optimizer, state: dict[str, Any],
+                             saved_order: list[nn.Parameter] | None = None) -> None:
         """Load an optimizer state saved for the flat parameter, or one saved per module parameter
-        (a checkpoint written before parameters were flattened): its moments are concatenated."""
+        (a checkpoint written before parameters were flattened, in ``saved_order``: default this
+        layout's order): its moments are concatenated in this layout's order."""
         groups = state.get("param_groups", [])
         if len(groups) == 1 and len(groups[0]["params"]) == len(self.params) > 1:
-            per_param = [state["state"].get(i) for i in groups[0]["params"]]
+            saved_index = {id(p): k for k, p in enumerate(saved_order or self.params)}
+            ids = groups[0]["params"]
+            per_param = [state["state"].get(ids[saved_index[id(p)]]) for p in self.params]
             merged: dict[str, Any] = {}
             if all(s is not None for s in per_param):
                 for key, value in per_param[0].items():

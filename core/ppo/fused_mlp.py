@@ -31,6 +31,7 @@ import torch
 from agentctl.nn.distributions import ActionDist, masked_logits
 from agentctl.nn.gaussian import DiagGaussian
 from agentctl.nn.mlp import MLPPolicy, tanh
+from agentctl.ppo.flat_params import FlatParams
 from agentctl.ppo.loss import normalize
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -47,18 +48,37 @@ def supports(policy: Any) -> bool:
     return isinstance(dist, DiagGaussian) and dist.squash == "clip" and policy.log_std is not None
 
 
-class FusedMLPStep:
-    """Call with a minibatch: fills every parameter's ``.grad`` (overwriting it) and returns the
-    same terms as ``ppo_loss`` (:class:`FusedTerms`; ``loss`` detached: there is no graph)."""
+def flat_order(policy: MLPPolicy) -> list[torch.nn.Parameter]:
+    """The policy's parameters in the order that puts each hidden layer's actor and critic
+    weights (and biases) side by side, so one flat tensor (:class:`FlatParams`) holds them as a
+    stacked ``[2, out, in]`` pair: both networks' hidden layers then run as one batched op."""
+    actor, critic = policy._actor_layers, policy._critic_layers
+    order: list[torch.nn.Parameter] = []
+    for a, c in zip(actor[:-1], critic[:-1]):
+        order += [a.weight, c.weight, a.bias, c.bias]
+    order += [actor[-1].weight, actor[-1].bias, critic[-1].weight, critic[-1].bias]
+    if policy.log_std is not None:
+        order.append(policy.log_std)
+    return order
+
+
+class SeparateTrunks:
+    """The actor's and the critic's layers, one op at a time each."""
 
     def __init__(self, policy: MLPPolicy) -> None:
-        if not supports(policy):
-            raise ValueError(f"FusedMLPStep does not cover {type(policy).__name__} with {policy.dist!r}")
-        self.policy = policy
-        self.gaussian = isinstance(policy.dist, DiagGaussian)
-        self.relu = policy._act is torch.relu
+        self.policy, self.relu = policy, policy._act is torch.relu
 
-    def _layers_forward(self, layers: list[torch.nn.Linear], x: torch.Tensor) -> list[torch.Tensor]:
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Any]:
+        ha = self._forward(self.policy._actor_layers, x)
+        hc = self._forward(self.policy._critic_layers, x)
+        return ha[-1], hc[-1].squeeze(-1), (ha, hc)
+
+    def backward(self, cache: Any, g_out: torch.Tensor, g_value: torch.Tensor) -> None:
+        ha, hc = cache
+        self._backward(self.policy._actor_layers, ha, g_out)
+        self._backward(self.policy._critic_layers, hc, g_value.unsqueeze(-1))
+
+    def _forward(self, layers: list[torch.nn.Linear], x: torch.Tensor) -> list[torch.Tensor]:
         """Inputs of every layer, then the output: [x, h1, ..., out]."""
         hs = [x]
         for layer in layers[:-1]:
@@ -67,14 +87,92 @@ class FusedMLPStep:
         hs.append(torch.addmm(last.bias, hs[-1], last.weight.t()))
         return hs
 
-    def _layers_backward(self, layers: list[torch.nn.Linear], hs: list[torch.Tensor], g: torch.Tensor) -> None:
+    def _backward(self, layers: list[torch.nn.Linear], hs: list[torch.Tensor], g: torch.Tensor) -> None:
         for i in range(len(layers) - 1, -1, -1):
             layer, h = layers[i], hs[i]
             torch.mm(g.t(), h, out=_grad(layer.weight))
             torch.sum(g, 0, out=_grad(layer.bias))
             if i:
-                g = torch.mm(g, layer.weight)
-                g = g * (h > 0) if self.relu else torch.addcmul(g, g, h * h, value=-1.0)
+                g = _act_backward(torch.mm(g, layer.weight), h, self.relu)
+
+
+class StackedTrunks:
+    """Both networks' hidden layers as one batched op each: the first as one ``[2H, in]`` matmul
+    on the shared input, the others as a ``[2, B, H]`` batched matmul, through stacked views of
+    the flat parameters and gradients (:func:`flat_order`). Half the ops of :class:`SeparateTrunks`,
+    the same numbers."""
+
+    def __init__(self, policy: MLPPolicy, flat: FlatParams) -> None:
+        self.policy, self.relu = policy, policy._act is torch.relu
+        actor, critic = policy._actor_layers, policy._critic_layers
+        self.hidden = []  # per hidden layer: (weights [2, out, in], biases [2, out], and their grads)
+        for a, c in zip(actor[:-1], critic[:-1]):
+            w, w_grad = flat.joint([a.weight, c.weight])
+            b, b_grad = flat.joint([a.bias, c.bias])
+            shape = (2, *a.weight.shape)
+            self.hidden.append((w.view(shape), b.view(2, -1), w_grad.view(shape), b_grad.view(2, -1)))
+        self.heads = (actor[-1], critic[-1])
+
+    @staticmethod
+    def possible(policy: MLPPolicy, flat: FlatParams | None) -> bool:
+        actor, critic = policy._actor_layers, policy._critic_layers
+        return (flat is not None and len(actor) > 1
+                and all(flat.joint([a.weight, c.weight]) is not None and flat.joint([a.bias, c.bias]) is not None
+                        for a, c in zip(actor[:-1], critic[:-1])))
+
+    def _act(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.relu_(z) if self.relu else torch.sigmoid_(z).mul_(2.0).sub_(1.0)  # z is 2x for tanh
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Any]:
+        scale = 1.0 if self.relu else 2.0  # tanh(z) = 2 sigmoid(2z) - 1: the 2z inside the matmul
+        w, b, _, _ = self.hidden[0]
+        h = self._act(torch.addmm(b.reshape(-1), x, w.reshape(-1, w.shape[-1]).t(), beta=scale, alpha=scale))
+        n, width = x.shape[0], w.shape[1]
+        hs = [h.view(n, 2, width).transpose(0, 1)]  # [2, B, H]: actor's rows, then critic's
+        for w, b, _, _ in self.hidden[1:]:
+            hs.append(self._act(torch.baddbmm(b.unsqueeze(1), hs[-1], w.transpose(1, 2), beta=scale, alpha=scale)))
+        actor_head, critic_head = self.heads
+        out = torch.addmm(actor_head.bias, hs[-1][0], actor_head.weight.t())
+        value = torch.addmm(critic_head.bias, hs[-1][1], critic_head.weight.t()).squeeze(-1)
+        return out, value, (x, hs)
+
+    def backward(self, cache: Any, g_out: torch.Tensor, g_value: torch.Tensor) -> None:
+        x, hs = cache
+        actor_head, critic_head = self.heads
+        g_value = g_value.unsqueeze(-1)
+        last = hs[-1]
+        torch.mm(g_out.t(), last[0], out=_grad(actor_head.weight))
+        torch.sum(g_out, 0, out=_grad(actor_head.bias))
+        torch.mm(g_value.t(), last[1], out=_grad(critic_head.weight))
+        torch.sum(g_value, 0, out=_grad(critic_head.bias))
+        g = torch.stack([torch.mm(g_out, actor_head.weight), torch.mm(g_value, critic_head.weight)])
+        for i in range(len(self.hidden) - 1, -1, -1):
+            w, _, w_grad, b_grad = self.hidden[i]
+            g = _act_backward(g, hs[i], self.relu)  # d loss / d pre-activation of layer i, [2, B, H]
+            inputs = hs[i - 1] if i else x.expand(2, *x.shape)
+            torch.bmm(g.transpose(1, 2), inputs, out=w_grad)
+            torch.sum(g, 1, out=b_grad)
+            if i:
+                g = torch.bmm(g, w)
+
+
+def _act_backward(g: torch.Tensor, h: torch.Tensor, relu: bool) -> torch.Tensor:
+    """Through the activation whose output is ``h``: relu' = (h > 0), tanh' = 1 - h^2."""
+    return g * (h > 0) if relu else torch.addcmul(g, g, h * h, value=-1.0)
+
+
+class FusedMLPStep:
+    """Call with a minibatch: fills every parameter's ``.grad`` (overwriting it) and returns the
+    same terms as ``ppo_loss`` (:class:`FusedTerms`; ``loss`` detached: there is no graph).
+    With the policy's parameters in a :class:`FlatParams` laid out by :func:`flat_order`, the two
+    networks run stacked."""
+
+    def __init__(self, policy: MLPPolicy, flat: FlatParams | None = None) -> None:
+        if not supports(policy):
+            raise ValueError(f"FusedMLPStep does not cover {type(policy).__name__} with {policy.dist!r}")
+        self.policy = policy
+        self.gaussian = isinstance(policy.dist, DiagGaussian)
+        self.trunks = StackedTrunks(policy, flat) if StackedTrunks.possible(policy, flat) else SeparateTrunks(policy)
 
     @torch.no_grad()
     def __call__(self, obs: torch.Tensor, actions: torch.Tensor, mask: torch.Tensor | None,
@@ -84,9 +182,7 @@ class FusedMLPStep:
         policy = self.policy
         x = obs.flatten(1)
         n = x.shape[0]
-        ha = self._layers_forward(policy._actor_layers, x)
-        hc = self._layers_forward(policy._critic_layers, x)
-        out, values = ha[-1], hc[-1].squeeze(-1)
+        out, values, cache = self.trunks.forward(x)
         adv = normalize(advantages) if norm_adv else advantages
 
         # -- policy head: log-prob of the taken actions, entropy, and their gradients' pieces
@@ -132,8 +228,7 @@ class FusedMLPStep:
                 g_out = g_out + (ent_coef / n) * probs * (logp_all + entropy.unsqueeze(-1))
             if mask is not None:
                 g_out = g_out.masked_fill(~mask.bool(), 0.0)
-        self._layers_backward(policy._actor_layers, ha, g_out)
-        self._layers_backward(policy._critic_layers, hc, g_v.unsqueeze(-1))
+        self.trunks.backward(cache, g_out, g_v)
 
         return FusedTerms(pg1, pg2, err, sq, sq_c, entropy, ratio, logratio, clip_coef, ent_coef, vf_coef)
 

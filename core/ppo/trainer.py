@@ -94,6 +94,10 @@ class Trainer:
         self.device = device
         self.policy = policy.to(device)
         self.params = [p for p in self.policy.parameters() if p.requires_grad]
+        self._module_order = list(self.params)  # how optimizer states were saved before flattening
+        fused = cfg.fused_update and fused_mlp.supports(self.policy)
+        if fused and {id(p) for p in fused_mlp.flat_order(self.policy)} == {id(p) for p in self.params}:
+            self.params = fused_mlp.flat_order(self.policy)  # actor/critic layers side by side
         # One flat tensor for the optimizer and the clip (see flat_params: per-tensor costs).
         self.flat = FlatParams(self.params) if FlatParams.possible(self.params) else None
         self.optimizer = make_optimizer([self.flat.param] if self.flat else self.params, cfg, device)
@@ -114,7 +118,7 @@ class Trainer:
                 raise UserError(f"config aux_coef names {unknown}, but policy {type(policy).__name__} has "
                                 f"auxiliary heads {list(have) or 'none'}")
         self.init_policy: ActorCritic | None = None  # set by ``anchor_to_init`` (config init_kl_coef)
-        self.fused = FusedMLPStep(self.policy) if cfg.fused_update and fused_mlp.supports(self.policy) else None
+        self.fused = FusedMLPStep(self.policy, self.flat) if fused else None
 
     def anchor_to_init(self) -> None:
         """Freeze a copy of the policy as it is now (just loaded from ``init``): the KL penalty
@@ -319,7 +323,7 @@ class Trainer:
             self.init_policy = copy.deepcopy(self.policy).eval().requires_grad_(False)
             self.init_policy.load_state_dict(state["init_model"])
         if self.flat:
-            self.flat.load_optimizer_state(self.optimizer, state["optimizer"])
+            self.flat.load_optimizer_state(self.optimizer, state["optimizer"], self._module_order)
         else:
             self.optimizer.load_state_dict(state["optimizer"])
         self.global_step = state["global_step"]
