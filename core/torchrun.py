@@ -51,21 +51,30 @@ def train(req: Any, registry: Any) -> dict[str, Any] | None:
     from agentctl.run import train as run_train
 
     ddp.init()
+    summary = None
     try:
         if dist.get_rank() == 0:
             summary = run_train(req, registry)
             ddp.announce(None, go=False)
-            return summary
-        try:
-            _follow(req, registry)
-        except UserError:  # rank 0 meets the same problem and says it once
-            raise SystemExit(2) from None
-        except RuntimeError as exc:  # most often: rank 0 stopped (its error says why) and the link broke
-            print(f"agentctl: rank {dist.get_rank()} stopped: {first_line(exc)[:200]}", file=sys.stderr)
-            raise SystemExit(1) from None
-        return None
+        else:
+            try:
+                _follow(req, registry)
+            except UserError:  # rank 0 meets the same problem and says it once
+                raise SystemExit(2) from None
+            except RuntimeError as exc:  # most often: rank 0 stopped (its error says why) and the link broke
+                print(f"agentctl: rank {dist.get_rank()} stopped: {first_line(exc)[:200]}", file=sys.stderr)
+                raise SystemExit(1) from None
+        dist.barrier()  # leave together: a rank that tears the group down under another can abort it
     finally:
         dist.destroy_process_group()
+    if summary is None:
+        # A following rank has nothing left to do; skip C++ teardown at interpreter exit, where a
+        # torch thread still joinable now and then aborts the process ("terminate called without an
+        # active exception") after the run has finished well, failing the whole command.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    return summary
 
 
 def _follow(req: Any, registry: Any) -> None:
