@@ -17,7 +17,7 @@ import sys
 OPENMP_SPINS = "torch" in sys.modules and "OMP_WAIT_POLICY" not in os.environ
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from agentctl.hookspecs import HOOK_API_VERSION, hookimpl  # noqa: E402
+from agentctl.hookspecs import HOOK_API_VERSION, hookimpl
 
 __version__ = "0.1.0"
 __all__ = ["HOOK_API_VERSION", "__version__", "hookimpl"]

@@ -6,8 +6,10 @@ half-written file. Checkpoints are named ``step_<global_step>.pt`` under ``check
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,14 @@ from typing import Any
 from agentctl.errors import UserError, first_line
 
 _NAME = re.compile(r"^step_(\d+)\.pt$")
+
+
+def _disk_full(folder: Path) -> bool:
+    """Whether the file system holding ``folder`` has (next to) no space left."""
+    try:
+        return shutil.disk_usage(folder).free < 2**20
+    except OSError:
+        return False
 
 
 def write_atomic(state: dict[str, Any], path: Path, what: str = "checkpoint") -> Path:
@@ -32,11 +42,15 @@ def write_atomic(state: dict[str, Any], path: Path, what: str = "checkpoint") ->
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
+        full = isinstance(exc, RuntimeError) and _disk_full(path.parent)  # before the temp file goes
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        # torch reports a failed write (e.g. a full disk) as RuntimeError, the OS as OSError
+        # torch reports a failed write as RuntimeError (a full disk as an internal position check
+        # on some layouts: name the real cause), the OS as OSError
         if isinstance(exc, (OSError, RuntimeError)):
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else first_line(exc)
+            if full:
+                reason = os.strerror(errno.ENOSPC)
             raise UserError(f"could not write {what} {path}: {reason}") from exc
         raise
     return path

@@ -346,5 +346,5 @@ def test_sampling_from_bf16_logits_is_unbiased():
     p = math.exp(-6) / (1 + math.exp(-6))
     sd = math.sqrt(p * (1 - p) / 400_000)
     assert abs(freq - p) < 4 * sd
-    actions, logp = dist.sample_with_log_prob(logits, generator=torch.Generator().manual_seed(1))
+    actions, _ = dist.sample_with_log_prob(logits, generator=torch.Generator().manual_seed(1))
     assert abs(actions.float().mean().item() - p) < 4 * sd

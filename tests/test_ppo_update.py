@@ -3,7 +3,6 @@ and reset steps dropped from the batch (docs/ppo.md names these tests)."""
 
 from __future__ import annotations
 
-
 import gymnasium as gym
 import numpy as np
 import pytest

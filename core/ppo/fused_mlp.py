@@ -178,7 +178,7 @@ class FusedMLPStep:
     def __call__(self, obs: torch.Tensor, actions: torch.Tensor, mask: torch.Tensor | None,
                  old_logp: torch.Tensor, old_values: torch.Tensor, advantages: torch.Tensor,
                  returns: torch.Tensor, *, clip_coef: float, vf_clip_coef: float | None, ent_coef: float,
-                 vf_coef: float, norm_adv: bool = True) -> LossTerms:
+                 vf_coef: float, norm_adv: bool = True) -> FusedTerms:
         policy = self.policy
         x = obs.flatten(1)
         n = x.shape[0]
