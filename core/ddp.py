@@ -2,16 +2,18 @@
 
 K processes (ranks) each run the same trainer on their own envs and seed streams, collect
 their own rollouts and compute gradients on their own minibatches; every gradient is averaged
-over the ranks (``all_reduce``) the moment backward has accumulated it, before clipping and
-the optimizer step, so every rank takes the same step and the weights stay identical. Gloo
+over the ranks (``all_reduce``) before clipping and the optimizer step, so every rank takes the
+same step and the weights stay identical. The PPO trainer keeps its parameters in one flat
+tensor, so its whole gradient is one all-reduce per minibatch (the flat gradient of DDP's
+buckets, as one bucket), whether autograd or the hand-written MLP step computed it; the sequence
+trainer averages each parameter's gradient the moment backward has accumulated it. Gloo
 on CPU, NCCL on CUDA (one GPU per rank, ``LOCAL_RANK``; with fewer GPUs than ranks, ranks share
 them and gloo reduces through the host).
 
 Why not the ``DistributedDataParallel`` wrapper itself: the trainers call the policy's own
 methods (``dist``, ``forward_aux``, ``state_dict`` keys without a ``module.`` prefix), which the
-wrapper hides. The per-parameter hooks here are what DDP does underneath (without bucketing),
-so the PPO update code is untouched (the trainer's hand-written MLP step, which computes its
-gradients without autograd, is switched off on ranks). Each rank normalises advantages over its own minibatch;
+wrapper hides. The flat all-reduce and the per-parameter hooks here are what DDP does
+underneath, so the PPO update code is untouched. Each rank normalises advantages over its own minibatch;
 the averaged gradient equals the single-process gradient on the concatenated minibatches
 (tests/test_ddp.py checks it).
 
@@ -101,16 +103,29 @@ def attach(trainer: Any, resumed: bool) -> None:
         if module is not None:  # every rank starts from rank 0's weights
             for tensor in module.state_dict().values():
                 dist.broadcast(tensor.data, src=0)
-    if getattr(trainer, "fused", None) is not None:  # a hand-written backward never reaches the hooks below
-        trainer.fused = None
     world = dist.get_world_size()
+    flat = getattr(trainer, "flat", None)
+    if flat is not None:
+        # One all-reduce of the flat gradient per step, before clipping: one collective instead
+        # of one per parameter, and it covers the fused (hand-written) backward too.
+        clip_and_step = trainer._clip_and_step
 
-    def average(p: torch.Tensor) -> None:
-        dist.all_reduce(p.grad)
-        p.grad.div_(world)
+        def averaged_step() -> Any:
+            dist.all_reduce(flat.param.grad)
+            flat.param.grad.div_(world)
+            return clip_and_step()
 
-    for p in trainer.params:
-        p.register_post_accumulate_grad_hook(average)
+        trainer._clip_and_step = averaged_step
+    else:
+        if getattr(trainer, "fused", None) is not None:  # a hand-written backward never reaches the hooks
+            trainer.fused = None
+
+        def average(p: torch.Tensor) -> None:
+            dist.all_reduce(p.grad)
+            p.grad.div_(world)
+
+        for p in trainer.params:
+            p.register_post_accumulate_grad_hook(average)
     if rank > 0 and resumed:  # fresh streams: rank 0's generators were loaded with its checkpoint
         seed, update = cfg.seed, trainer.update
         trainer.generator.manual_seed(int_seed(seed, Stream.ACTIONS, update))
