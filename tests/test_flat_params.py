@@ -95,3 +95,33 @@ def test_the_flat_clip_is_clip_grad_norm():
         norm = clip_flat_grad(ours, 0.5)
         torch.testing.assert_close(norm, total, rtol=0, atol=0)
         torch.testing.assert_close(ours, ref.grad, rtol=0, atol=0)
+
+
+def test_flat_adam_is_torch_adam_and_shares_its_state_layout():
+    from agentctl.ppo.flat_adam import FlatAdam
+
+    g = torch.Generator().manual_seed(0)
+    start = torch.randn(500, generator=g, dtype=torch.float64)
+    ours_p, ref_p = torch.nn.Parameter(start.clone()), torch.nn.Parameter(start.clone())
+    ours = FlatAdam(ours_p, lr=3e-3, eps=1e-5)
+    ref = torch.optim.Adam([ref_p], lr=3e-3, eps=1e-5, foreach=False)
+    for k in range(6):
+        grad = torch.randn(500, generator=g, dtype=torch.float64) * 10 ** (k % 3 - 1)
+        ours_p.grad, ref_p.grad = grad.clone(), grad.clone()
+        if k == 3:  # a learning-rate schedule writes the groups' lr
+            ours.param_groups[0]["lr"] = ref.param_groups[0]["lr"] = 1e-3
+        ours.step()
+        ref.step()
+        torch.testing.assert_close(ours_p, ref_p, rtol=1e-12, atol=1e-14)
+    # each loads the other's state and goes on identically
+    a, b = torch.nn.Parameter(ref_p.detach().clone()), torch.nn.Parameter(ref_p.detach().clone())
+    into_ours, into_torch = FlatAdam(a, lr=1.0, eps=1.0), torch.optim.Adam([b], lr=1.0, eps=1.0, foreach=False)
+    into_ours.load_state_dict(ref.state_dict())
+    into_torch.load_state_dict(ours.state_dict())
+    grad = torch.randn(500, generator=g, dtype=torch.float64)
+    for p in (a, b, ref_p):
+        p.grad = grad.clone()
+    for opt in (into_ours, into_torch, ref):
+        opt.step()
+    torch.testing.assert_close(a, ref_p, rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(b, ref_p, rtol=1e-12, atol=1e-14)

@@ -19,6 +19,7 @@ from agentctl.errors import EnvFailed, TrainingDiverged, UserError
 from agentctl.nn.policy import ActorCritic
 from agentctl.ppo import fused_mlp
 from agentctl.ppo.advantages import gae
+from agentctl.ppo.flat_adam import FlatAdam
 from agentctl.ppo.flat_params import FlatParams
 from agentctl.ppo.fused_mlp import FusedMLPStep
 from agentctl.ppo.loss import ppo_loss
@@ -100,7 +101,8 @@ class Trainer:
             self.params = fused_mlp.flat_order(self.policy)  # actor/critic layers side by side
         # One flat tensor for the optimizer and the clip (see flat_params: per-tensor costs).
         self.flat = FlatParams(self.params) if FlatParams.possible(self.params) else None
-        self.optimizer = make_optimizer([self.flat.param] if self.flat else self.params, cfg, device)
+        self.optimizer: Any = (FlatAdam(self.flat.param, cfg.learning_rate, cfg.adam_eps) if self.flat
+                               else make_optimizer(self.params, cfg, device))
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(int_seed(cfg.seed, Stream.ACTIONS))
         self.np_rng = rng(cfg.seed, Stream.MINIBATCHES)
