@@ -40,7 +40,12 @@ class RunningMeanStd:
         batch = np.asarray(batch, dtype=np.float64)
         if batch.shape[0] == 0:
             return
-        batch_mean, batch_var, batch_count = batch.mean(axis=0), batch.var(axis=0), batch.shape[0]
+        # np.mean / np.var's own arithmetic (sum, then divide; squared deviations summed, then
+        # divided), without their Python wrappers: this runs every env step.
+        batch_count = batch.shape[0]
+        batch_mean = np.add.reduce(batch, axis=0) / batch_count
+        deviation = batch - batch_mean
+        batch_var = np.add.reduce(np.multiply(deviation, deviation, out=deviation), axis=0) / batch_count
         delta = batch_mean - self.mean
         total = self.count + batch_count
         m2 = self.var * self.count + batch_var * batch_count + np.square(delta) * self.count * batch_count / total
