@@ -195,7 +195,7 @@ class FusedMLPStep:
             logp_all = masked_logits(out, mask).log_softmax(-1)
             probs = logp_all.exp()
             logp = logp_all.gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
-            entropy = -(probs * logp_all).sum(-1)
+            entropy = None  # computed below only if the loss or the log reads it
 
         logratio = logp - old_logp
         ratio = logratio.exp()
@@ -222,10 +222,14 @@ class FusedMLPStep:
             g_log_std = (g_logp.unsqueeze(-1) * (z.square() - 1.0)).sum(0) - ent_coef
             _grad(log_std).copy_(g_log_std)
         else:
-            onehot = torch.zeros_like(probs).scatter_(-1, actions.long().unsqueeze(-1), 1.0)
-            g_out = g_logp.unsqueeze(-1) * (onehot - probs)
+            # g_logp * (onehot(a) - p): -g_logp * p, then + g_logp at each taken action
+            g_out = probs * -g_logp.unsqueeze(-1)
+            g_out.scatter_add_(-1, actions.long().unsqueeze(-1), g_logp.unsqueeze(-1))
             if ent_coef:
+                entropy = -(probs * logp_all).sum(-1)
                 g_out = g_out + (ent_coef / n) * probs * (logp_all + entropy.unsqueeze(-1))
+            else:
+                entropy = (probs, logp_all)  # FusedTerms sums it if read
             if mask is not None:
                 g_out = g_out.masked_fill(~mask.bool(), 0.0)
         self.trunks.backward(cache, g_out, g_v)
@@ -239,7 +243,7 @@ class FusedTerms:
     step. The trainer checks the gradient norm for NaN/inf instead of the loss."""
 
     def __init__(self, pg1: torch.Tensor, pg2: torch.Tensor, err: torch.Tensor, sq: torch.Tensor | None,
-                 sq_c: torch.Tensor | None, entropy: torch.Tensor, ratio: torch.Tensor, logratio: torch.Tensor,
+                 sq_c: torch.Tensor | None, entropy: Any, ratio: torch.Tensor, logratio: torch.Tensor,
                  clip_coef: float, ent_coef: float, vf_coef: float) -> None:
         self._pg = (pg1, pg2)
         self._value = (err, sq, sq_c)
@@ -257,6 +261,9 @@ class FusedTerms:
 
     @cached_property
     def entropy(self) -> torch.Tensor:
+        if isinstance(self._entropy, tuple):  # (probs, log-probs) of a categorical head
+            probs, logp = self._entropy
+            return -(probs * logp).sum(-1).mean()
         return self._entropy.mean()
 
     @cached_property
