@@ -38,3 +38,28 @@ def run(first: str, **env: str) -> list[str]:
 ], ids=["agentctl-first", "torch-first", "torch-first-passive", "user-active"])
 def test_openmp_wait_policy(first, env, expected):
     assert run(first, **env) == expected
+
+
+@pytest.mark.parametrize("hidden,threads_after", [([64, 64], 1), ([512, 512], 2)], ids=["small", "big"])
+def test_small_nets_train_on_one_thread(hidden, threads_after):
+    import warnings
+
+    import gymnasium as gym
+    import torch
+    from agentctl.config import PPOConfig
+    from agentctl.nn.mlp import build_mlp
+    from agentctl.ppo.trainer import Trainer
+    from gymnasium.vector import SyncVectorEnv
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        envs = SyncVectorEnv([lambda: gym.make("CartPole-v1")])
+        policy = build_mlp(envs.single_observation_space, envs.single_action_space, hidden_sizes=hidden)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            Trainer(PPOConfig(num_envs=1, num_steps=8, minibatch_size=8), envs, policy, torch.device("cpu"))
+        assert torch.get_num_threads() == threads_after
+        assert any("training uses 1 thread" in str(w.message) for w in caught) == (threads_after == 1)
+    finally:
+        torch.set_num_threads(before)
