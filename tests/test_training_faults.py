@@ -8,6 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from agentctl import checkpoint
 from conftest import clean_env, cli_cmd
@@ -113,10 +114,12 @@ def _assert_diverged(out: subprocess.CompletedProcess, run_dir: Path) -> list[Pa
     return ckpts
 
 
-def test_huge_learning_rate_stops_with_nan_error(tmp_path, run_cli):
+@pytest.mark.parametrize("fused", ["true", "false"], ids=["fused-step", "autograd-step"])
+def test_huge_learning_rate_stops_with_nan_error(tmp_path, run_cli, fused):
     run_dir = tmp_path / "nan"
     out = run_cli("train", "--env", "cartpole", "--steps", 5000, "--set", "learning_rate=1e30",
-                  "--set", "checkpoint_every=1", "--set", "tensorboard=false", "--run-dir", run_dir)
+                  "--set", "checkpoint_every=1", "--set", "tensorboard=false", "--set", f"fused_update={fused}",
+                  "--run-dir", run_dir)
     _assert_diverged(out, run_dir)
 
 

@@ -216,8 +216,36 @@ class Trainer:
         self.optimizer.step()
         return norm
 
+    def _autograd_loss(self, b: dict[str, torch.Tensor], idx: torch.Tensor, mask: torch.Tensor | None,
+                       cols: tuple[torch.Tensor, ...], loss_kw: dict[str, Any], aux: dict[str, torch.Tensor],
+                       aux_valid: torch.Tensor | None, init_kl: float,
+                       extra: dict[str, torch.Tensor]) -> tuple[Any, torch.Tensor]:
+        """(ppo_loss terms, the loss to backprop) of one minibatch: the PPO loss plus the added
+        auxiliary and init-KL terms (their detached values summed into ``extra`` for logging)."""
+        policy, dist = self.policy, self.policy.dist
+        old_logp, old_values, adv, ret = cols
+        obs = b["obs"][idx]
+        if aux:
+            logits, new_values, predicted = policy.forward_aux(obs)
+        else:
+            logits, new_values = policy(obs)
+        new_logp, entropy = dist.evaluate(logits, b["actions"][idx], mask)
+        terms = ppo_loss(new_logp, old_logp, adv, new_values, old_values, ret, entropy, **loss_kw)
+        loss = terms.loss
+        if aux:  # added terms: the PPO loss above is untouched
+            w = aux_valid[idx].to(new_values.dtype)
+            for name, target in aux.items():
+                term = (policy.aux_loss(name, predicted[name], target[idx]) * w).sum() / w.sum().clamp(min=1)
+                loss = loss + self.aux_coef[name] * term
+                extra[f"aux_{name}_loss"] = extra.get(f"aux_{name}_loss", 0.0) + term.detach()
+        if init_kl > 0:
+            term = dist.kl(b["init_logits"][idx], logits, mask).mean()
+            loss = loss + init_kl * term
+            extra["init_kl"] = extra.get("init_kl", 0.0) + term.detach()
+        return terms, loss
+
     def _optimize(self, b: dict[str, torch.Tensor], clip: float, init_kl: float = 0.0) -> dict[str, float]:
-        cfg, policy, dist, opt = self.cfg, self.policy, self.policy.dist, self.optimizer
+        cfg, opt = self.cfg, self.optimizer
         n = b["obs"].shape[0]
         aux = {name: b[f"aux/{name}"] for name in self.aux_coef if f"aux/{name}" in b}
         aux_valid = b.get("aux_valid")
@@ -244,42 +272,24 @@ class Trainer:
                 mb_mask = None if masks is None else masks[idx]
                 if fused is not None:  # loss and gradients by hand (same numbers, a third of the ops)
                     terms = fused(obs[idx], actions[idx], mb_mask, old_logp, old_values, adv, ret, **loss_kw)
-                    if kl_per_minibatch and float(terms.approx_kl) > 1.5 * cfg.target_kl:
-                        stopped = True
-                        break
-                    norm = self._clip_and_step()  # NaN/inf anywhere in the loss reaches the gradients
-                    finite &= torch.isfinite(terms.loss if norm is None else norm)
-                    epoch_kl += terms.approx_kl
-                    num_mb += 1
-                    steps += 1
-                    continue
-                if aux:
-                    logits, new_values, predicted = policy.forward_aux(obs[idx])
+                    loss = None
                 else:
-                    logits, new_values = policy(obs[idx])
-                new_logp, entropy = dist.evaluate(logits, actions[idx], mb_mask)
-                terms = ppo_loss(new_logp, old_logp, adv, new_values, old_values, ret, entropy, **loss_kw)
-                loss = terms.loss
-                if aux:  # added terms: the PPO loss above is untouched
-                    w = aux_valid[idx].to(new_values.dtype)
-                    for name, target in aux.items():
-                        term = (policy.aux_loss(name, predicted[name], target[idx]) * w).sum() / w.sum().clamp(min=1)
-                        loss = loss + self.aux_coef[name] * term
-                        extra[f"aux_{name}_loss"] = extra.get(f"aux_{name}_loss", 0.0) + term.detach()
-                if init_kl > 0:
-                    term = dist.kl(b["init_logits"][idx], logits, mb_mask).mean()
-                    loss = loss + init_kl * term
-                    extra["init_kl"] = extra.get("init_kl", 0.0) + term.detach()
+                    terms, loss = self._autograd_loss(b, idx, mb_mask, (old_logp, old_values, adv, ret), loss_kw,
+                                                      aux, aux_valid, init_kl, extra)
                 if kl_per_minibatch and float(terms.approx_kl) > 1.5 * cfg.target_kl:
                     stopped = True  # SB3's rule: this minibatch's step would move too far; skip it
                     break
-                finite &= torch.isfinite(loss)
-                if self.flat:
-                    self.flat.zero_grad()
+                if loss is None:  # the fused step wrote the gradients; NaN/inf anywhere reaches their norm
+                    norm = self._clip_and_step()
+                    finite &= torch.isfinite(terms.loss if norm is None else norm)
                 else:
-                    opt.zero_grad(set_to_none=True)
-                loss.backward()
-                self._clip_and_step()
+                    finite &= torch.isfinite(loss)
+                    if self.flat:
+                        self.flat.zero_grad()
+                    else:
+                        opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    self._clip_and_step()
                 epoch_kl += terms.approx_kl
                 num_mb += 1
                 steps += 1
